@@ -1,0 +1,47 @@
+# Two commands do all the set-up:  `make lab` (install, then open the course)
+#                                  `make test` (install, then run every test)
+# Both create .venv with Python 3.11 if it is absent and install the pinned requirements into it.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup lab test test-fast notebooks lock clean
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(BIN)/python || { \
+	    $(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11))' || \
+	        { echo "error: the course needs Python 3.11 or newer; run: make PYTHON=/path/to/python3.11 $(MAKECMDGOALS)" >&2; exit 1; }; \
+	    $(PYTHON) -m venv $(VENV); }
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+lab: setup
+	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+
+# Unit tests, nbval over every notebook (strict), and the real-browser test.
+test: setup
+	$(BIN)/python -m pytest
+
+# The same without the browser, for a quick loop while writing code.
+test-fast: setup
+	$(BIN)/python -m pytest -m "not browser"
+
+# Re-execute every notebook top to bottom in a fresh kernel and store its outputs.
+notebooks: setup
+	$(BIN)/python tools/execute_notebooks.py notebooks/*.ipynb
+
+# Re-resolve requirements.in into the fully pinned requirements.txt (in a throw-away venv).
+lock:
+	rm -rf /tmp/course-lock && $(PYTHON) -m venv /tmp/course-lock
+	/tmp/course-lock/bin/pip install --quiet -r requirements.in
+	{ head -n 2 requirements.txt; /tmp/course-lock/bin/pip freeze --exclude-editable; } > requirements.txt.new
+	mv requirements.txt.new requirements.txt
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -1,0 +1,22 @@
+"""course_lib: the implementations behind the course on weights and biases in neural networks.
+
+Modules: ``init`` (initializers), ``nn`` (MLP, activations, softmax cross-entropy), ``diagnostics``
+(per-layer statistics), ``widgets`` (the interactive explorers), ``exercises`` (checkers).
+Numerics use numpy only. Weights have shape ``(fan_in, fan_out)``; a layer computes ``x @ W + b``.
+"""
+
+import inspect
+
+__version__ = "0.1.0"
+__all__ = ["show_source"]
+
+
+def show_source(obj):
+    """Print the source code of a course_lib function or class, so notebooks show the real code
+    instead of a copy that could drift from it."""
+    try:
+        source = inspect.getsource(obj)
+    except (TypeError, OSError):
+        raise TypeError(f"show_source needs a function, class or module defined in Python, got {obj!r}") from None
+    name = f"{obj.__module__}.{obj.__qualname__}" if hasattr(obj, "__qualname__") else obj.__name__
+    print(f"# {name}\n{source}", end="" if source.endswith("\n") else "\n")

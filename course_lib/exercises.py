@@ -1,0 +1,242 @@
+"""Exercises with instant feedback.
+
+In a notebook, a learner writes a function and passes it to its checker::
+
+    def dense_forward(x, W, b):
+        raise NotImplementedError  # your code here
+
+    check_dense_forward(dense_forward)
+
+The checker runs the function on reference cases and prints one of:
+    PASS      what was checked;
+    NOT DONE  the function still raises NotImplementedError (the stub), so the notebook runs on;
+    FAIL      what was wrong on which case, and a hint. Never a traceback: an exception raised by the
+              learner's code is reported as one line.
+
+Tests (and instructors) use ``grade(name, function) -> Result`` to get the verdict without printing.
+Reference solutions are in ``solutions/`` (load one into a cell with ``%load ../solutions/NAME.py``).
+"""
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from .init import truncated_normal_std
+
+__all__ = ["Result", "grade", "EXERCISES", "check_dense_forward", "check_dense_backward",
+           "check_xavier_std", "check_he_normal", "check_truncated_normal"]
+
+
+class Result(NamedTuple):
+    status: str  # "pass", "fail" or "not done"
+    message: str
+
+    @property
+    def passed(self):
+        return self.status == "pass"
+
+
+class _Wrong(Exception):
+    """Raised by a grader: what was wrong, and a hint."""
+
+    def __init__(self, what, hint=""):
+        super().__init__(what)
+        self.what, self.hint = what, hint
+
+
+EXERCISES = {}  # name -> grader(fn) returning the pass message or raising _Wrong
+
+
+def _exercise(name):
+    def register(grader):
+        EXERCISES[name] = grader
+        return grader
+
+    return register
+
+
+def grade(name, function):
+    """Run exercise ``name``'s reference cases on ``function``; return a Result (never raises)."""
+    if name not in EXERCISES:
+        raise ValueError(f"unknown exercise {name!r}; valid: {', '.join(sorted(EXERCISES))}")
+    if not callable(function):
+        return Result("fail", f"FAIL {name}: pass the function itself, e.g. check_{name}({name}), "
+                              f"not {type(function).__name__}.")
+    try:
+        detail = EXERCISES[name](function)
+    except NotImplementedError:
+        return Result("not done", f"NOT DONE {name}: not done yet. Replace `raise NotImplementedError` "
+                                  "with your code and run the cell again.")
+    except _Wrong as wrong:
+        hint = f"\n  Hint: {wrong.hint}" if wrong.hint else ""
+        return Result("fail", f"FAIL {name}: {wrong.what}{hint}")
+    return Result("pass", f"PASS {name}: {detail}")
+
+
+def _call(function, *args, case="", hint=""):
+    """Call the learner's function; report an exception as one line instead of a traceback."""
+    try:
+        with np.errstate(all="ignore"):
+            return function(*args)
+    except NotImplementedError:
+        raise
+    except Exception as error:  # noqa: BLE001 - any error of the learner's code becomes feedback
+        raise _Wrong(f"your function raised {type(error).__name__}: {error}{case}", hint) from None
+
+
+def _as_array(value, what):
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise _Wrong(f"{what} should be a numpy array, got {type(value).__name__}") from None
+
+
+def _printer(name):
+    def check(function):
+        print(grade(name, function).message)
+
+    check.__name__ = f"check_{name}"
+    check.__doc__ = f"Check your ``{name}`` on reference cases and print the verdict."
+    return check
+
+
+# --------------------------------------------------------------------------------------------------
+# Chapter 00
+# --------------------------------------------------------------------------------------------------
+
+
+@_exercise("dense_forward")
+def _grade_dense_forward(fn):
+    rng = np.random.default_rng(0)
+    for n, fan_in, fan_out in [(1, 3, 2), (4, 5, 3), (7, 2, 6)]:
+        x = rng.normal(size=(n, fan_in))
+        W = rng.normal(size=(fan_in, fan_out))
+        b = rng.normal(size=fan_out)
+        case = f" (x {x.shape}, W {W.shape}, b {b.shape})"
+        z = _as_array(_call(fn, x, W, b, case=case, hint="x is (batch, fan_in), W is (fan_in, fan_out): "
+                                                          "compute x @ W + b."), "the result")
+        expected = x @ W + b
+        if z.shape != expected.shape:
+            raise _Wrong(f"result has shape {z.shape}, expected {expected.shape}{case}",
+                         "W has shape (fan_in, fan_out) and x one example per row: z = x @ W + b.")
+        if np.allclose(z, x @ W):
+            raise _Wrong(f"the bias is missing{case}", "add b; it broadcasts over the rows of x @ W.")
+        if not np.allclose(z, expected):
+            raise _Wrong(f"wrong values{case}", "z = x @ W + b (matrix product, not element-wise *).")
+    return "z = x @ W + b is right on 3 cases of different shapes."
+
+
+@_exercise("dense_backward")
+def _grade_dense_backward(fn):
+    rng = np.random.default_rng(1)
+    for n, fan_in, fan_out in [(1, 3, 2), (5, 4, 3), (8, 2, 6)]:
+        x = rng.normal(size=(n, fan_in))
+        W = rng.normal(size=(fan_in, fan_out))
+        dz = rng.normal(size=(n, fan_out))
+        case = f" (x {x.shape}, W {W.shape}, dz {dz.shape})"
+        out = _call(fn, x, W, dz, case=case, hint="check each shape: dx like x, dW like W, db like b.")
+        if not isinstance(out, tuple) or len(out) != 3:
+            raise _Wrong(f"return the tuple (dx, dW, db), got {type(out).__name__}{case}")
+        dx, dW, db = (_as_array(v, name) for v, name in zip(out, ("dx", "dW", "db")))
+        expected = {"dx": dz @ W.T, "dW": x.T @ dz, "db": dz.sum(axis=0)}
+        hints = {"dx": "dx = dz @ W.T: each input feeds every unit through W.",
+                 "dW": "dW = x.T @ dz: shape (fan_in, fan_out), like W.",
+                 "db": "db = dz.sum(axis=0): the bias is added to every example, so its gradient sums them."}
+        for name, got in (("dx", dx), ("dW", dW), ("db", db)):
+            want = expected[name]
+            if got.shape != want.shape:
+                raise _Wrong(f"{name} has shape {got.shape}, expected {want.shape}{case}", hints[name])
+            if name == "db" and n > 1 and np.allclose(got, dz.mean(axis=0)):
+                raise _Wrong(f"db is the mean over the batch, not the sum{case}", hints["db"])
+            if not np.allclose(got, want):
+                raise _Wrong(f"{name} has wrong values{case}", hints[name])
+    return "dx, dW and db are right on 3 cases."
+
+
+# --------------------------------------------------------------------------------------------------
+# Chapter 01
+# --------------------------------------------------------------------------------------------------
+
+
+@_exercise("xavier_std")
+def _grade_xavier_std(fn):
+    for fan_in, fan_out in [(784, 256), (256, 10), (100, 100)]:
+        case = f" for fan_in={fan_in}, fan_out={fan_out}"
+        got = _call(fn, fan_in, fan_out, case=case)
+        try:
+            got = float(got)
+        except (TypeError, ValueError):
+            raise _Wrong(f"return a number, got {type(got).__name__}{case}") from None
+        want = math.sqrt(2.0 / (fan_in + fan_out))
+        if math.isclose(got, math.sqrt(2.0 / fan_in)) and fan_in != fan_out:
+            raise _Wrong(f"you returned sqrt(2 / fan_in) = {got:.4g}{case}: that is He's formula",
+                         "Glorot & Bengio average the two fans: Var = 2 / (fan_in + fan_out).")
+        if math.isclose(got, math.sqrt(1.0 / fan_in)) and fan_in != fan_out:
+            raise _Wrong(f"you returned sqrt(1 / fan_in) = {got:.4g}{case}: that is LeCun's formula",
+                         "Xavier's variance is 2 / (fan_in + fan_out).")
+        if math.isclose(got, 2.0 / (fan_in + fan_out)):
+            raise _Wrong(f"you returned the variance, not the standard deviation{case}", "take the square root.")
+        if not math.isclose(got, want, rel_tol=1e-9):
+            raise _Wrong(f"got {got:.4g}, expected {want:.4g}{case}", "std = sqrt(2 / (fan_in + fan_out)).")
+    return "std = sqrt(2 / (fan_in + fan_out)) on 3 layer shapes."
+
+
+def _sample(fn, what, *args, case=""):
+    return _as_array(_call(fn, *args, case=case), what)
+
+
+@_exercise("he_normal")
+def _grade_he_normal(fn):
+    shape = (1000, 400)  # fan_in != fan_out, so a wrong fan shows
+    case = f" for shape={shape}"
+    w = _sample(fn, "the weights", shape, np.random.default_rng(0), case=case)
+    if w.shape != shape:
+        raise _Wrong(f"result has shape {w.shape}, expected {shape}", "draw an array of exactly `shape`.")
+    again = _sample(fn, "the weights", shape, np.random.default_rng(0), case=case)
+    if not np.array_equal(w, again):
+        raise _Wrong("two calls with generators of the same seed gave different weights",
+                     "draw with the rng you are given (rng.normal(...)), not np.random.")
+    std, want = float(w.std()), math.sqrt(2.0 / shape[0])
+    if abs(float(w.mean())) > 0.1 * want:
+        raise _Wrong(f"the mean is {w.mean():.3g}; He weights have mean 0")
+    if math.isclose(std, math.sqrt(2.0 / shape[1]), rel_tol=0.03):
+        raise _Wrong(f"std is {std:.4f} = sqrt(2 / fan_out): you used the wrong fan",
+                     "shape is (fan_in, fan_out): fan_in = shape[0].")
+    if math.isclose(std, math.sqrt(2.0 / sum(shape)), rel_tol=0.03):
+        raise _Wrong(f"std is {std:.4f}: that is Xavier's sqrt(2 / (fan_in + fan_out))", "He uses sqrt(2 / fan_in).")
+    if math.isclose(std, 2.0 / shape[0], rel_tol=0.03):
+        raise _Wrong(f"std is {std:.4g}: you used the variance 2 / fan_in as the std", "take the square root.")
+    if not math.isclose(std, want, rel_tol=0.03):
+        raise _Wrong(f"std is {std:.4f}, expected {want:.4f} = sqrt(2 / fan_in)")
+    return f"shape {shape}, mean ~0, std {std:.4f} ~ sqrt(2 / fan_in) = {want:.4f}, reproducible with rng."
+
+
+@_exercise("truncated_normal")
+def _grade_truncated_normal(fn):
+    n, a, b = 200_000, -2.0, 2.0
+    case = f" for n={n}, a={a}, b={b}"
+    x = _sample(fn, "the samples", n, a, b, np.random.default_rng(0), case=case).ravel()
+    if x.size != n:
+        raise _Wrong(f"got {x.size} samples, expected {n}", "keep drawing until you have n accepted samples.")
+    if not np.all(np.isfinite(x)):
+        raise _Wrong("some samples are nan or inf")
+    if x.min() < a or x.max() > b:
+        raise _Wrong(f"samples outside [a, b]: min {x.min():.3f}, max {x.max():.3f}",
+                     "reject (and redraw) every sample outside [a, b].")
+    on_bounds = float(np.mean((x == a) | (x == b)))
+    if on_bounds > 0.001:
+        raise _Wrong(f"{on_bounds:.1%} of the samples sit exactly on a bound: that is clipping, not truncation",
+                     "redraw the samples outside [a, b] instead of moving them onto the bounds.")
+    std, want = float(x.std()), truncated_normal_std(1.0, a, b)
+    if not math.isclose(std, want, rel_tol=0.02):
+        raise _Wrong(f"std is {std:.4f}, expected {want:.4f} for N(0, 1) truncated to [-2, 2]",
+                     "draw from the standard normal and keep only the samples inside [a, b].")
+    return f"{n} samples in [{a}, {b}], none piled on the bounds, std {std:.4f} (exact: {want:.4f})."
+
+
+check_dense_forward = _printer("dense_forward")
+check_dense_backward = _printer("dense_backward")
+check_xavier_std = _printer("xavier_std")
+check_he_normal = _printer("he_normal")
+check_truncated_normal = _printer("truncated_normal")

@@ -1,0 +1,271 @@
+"""A multilayer perceptron in numpy: forward pass, backward pass, softmax cross-entropy.
+
+Notation (chapter 00): a layer computes ``z = a @ W + b`` with ``W.shape == (fan_in, fan_out)``
+and ``b.shape == (fan_out,)``, then ``a_next = f(z)``. A batch ``a`` has one example per row.
+Backpropagation, for a layer with upstream gradient ``dz = dL/dz`` (Rumelhart, Hinton & Williams 1986):
+
+    dW = a.T @ dz          db = dz.sum(axis=0)          da = dz @ W.T          dz_prev = da * f'(z_prev)
+
+The last layer has no nonlinearity: it returns logits, and ``softmax_cross_entropy`` turns them into a
+loss and its gradient.
+"""
+
+import numbers
+
+import numpy as np
+
+from ._checks import as_dtype, as_float, as_rng, choose
+from .init import get_initializer
+
+__all__ = [
+    "ACTIVATIONS",
+    "LEAKY_RELU_SLOPE",
+    "identity",
+    "relu",
+    "leaky_relu",
+    "tanh",
+    "sigmoid",
+    "activation_derivative",
+    "log_softmax",
+    "softmax",
+    "softmax_cross_entropy",
+    "MLP",
+]
+
+LEAKY_RELU_SLOPE = 0.01  # PyTorch's default negative slope
+
+
+# --------------------------------------------------------------------------------------------------
+# Activations f(z) and their derivatives f'(z)
+# --------------------------------------------------------------------------------------------------
+
+
+def identity(z):
+    return z
+
+
+def relu(z):
+    return np.maximum(z, 0)
+
+
+def leaky_relu(z):
+    return np.where(z > 0, z, LEAKY_RELU_SLOPE * z)
+
+
+def tanh(z):
+    return np.tanh(z)
+
+
+def sigmoid(z):
+    """1 / (1 + exp(-z)), written as (1 + tanh(z/2)) / 2, which never overflows."""
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+ACTIVATIONS = {
+    "identity": identity,
+    "relu": relu,
+    "leaky_relu": leaky_relu,
+    "tanh": tanh,
+    "sigmoid": sigmoid,
+}
+
+
+def activation_derivative(name, z, a):
+    """f'(z) for activation ``name``, given the pre-activation ``z`` and the output ``a = f(z)``.
+
+    identity: 1;  relu: 1 if z > 0 else 0;  leaky_relu: 1 if z > 0 else slope;
+    tanh: 1 - a^2;  sigmoid: a (1 - a).   (At z = 0, ReLU's derivative is taken as 0, as PyTorch does.)
+    """
+    choose(name, "activation", ACTIVATIONS)
+    if name == "identity":
+        return np.ones_like(z)
+    if name == "relu":
+        return (z > 0).astype(z.dtype)
+    if name == "leaky_relu":
+        return np.where(z > 0, 1.0, LEAKY_RELU_SLOPE).astype(z.dtype)
+    if name == "tanh":
+        return 1.0 - a * a
+    return a * (1.0 - a)
+
+
+# --------------------------------------------------------------------------------------------------
+# Softmax and cross-entropy
+# --------------------------------------------------------------------------------------------------
+
+
+def _check_logits(logits):
+    if not isinstance(logits, np.ndarray):
+        raise TypeError(f"logits must be a numpy array, got {type(logits).__name__}")
+    if logits.ndim != 2:
+        raise ValueError(f"logits must be 2-D, (batch, classes), got shape {logits.shape}")
+    if not np.issubdtype(logits.dtype, np.floating):
+        raise TypeError(f"logits must be a float array, got dtype {logits.dtype}")
+    if not np.all(np.isfinite(logits)):
+        raise ValueError("logits contain nan or inf")
+
+
+def log_softmax(logits):
+    """log softmax(z)_k = z_k - logsumexp(z), with logsumexp(z) = m + log(sum(exp(z - m))), m = max(z).
+
+    Subtracting the row maximum m changes nothing mathematically and keeps every exp() <= 1, so logits
+    of 1000 or 1e4 do not overflow (the naive exp(z) / sum(exp(z)) gives inf/inf = nan).
+    """
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def softmax(logits):
+    """softmax(z)_k = exp(z_k - m) / sum_j exp(z_j - m), m = max(z): stable for any finite logits."""
+    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
+
+
+def softmax_cross_entropy(logits, y):
+    """Mean softmax cross-entropy over the batch and its gradient: ``(loss, dlogits)``.
+
+    loss = -(1/n) sum_i log softmax(z_i)[y_i]          dlogits = (softmax(z) - onehot(y)) / n
+
+    ``logits`` has shape (n, C); ``y`` holds n integer class labels in [0, C). The loss is a Python
+    float; ``dlogits`` has the logits' shape and dtype. Same value as ``torch.nn.functional.cross_entropy``.
+    """
+    _check_logits(logits)
+    n, num_classes = logits.shape
+    y = np.asarray(y)
+    if y.shape != (n,):
+        raise ValueError(f"y must hold one label per row of logits, shape ({n},), got shape {y.shape}")
+    if not np.issubdtype(y.dtype, np.integer):
+        raise TypeError(f"y must hold integer class labels, got dtype {y.dtype}")
+    if n and (y.min() < 0 or y.max() >= num_classes):
+        raise ValueError(f"y must hold labels in [0, {num_classes}), got min {y.min()}, max {y.max()}")
+    logp = log_softmax(logits)
+    rows = np.arange(n)
+    loss = float(-logp[rows, y].mean())
+    dlogits = np.exp(logp)
+    dlogits[rows, y] -= 1.0
+    dlogits /= n
+    return loss, dlogits
+
+
+# --------------------------------------------------------------------------------------------------
+# The MLP
+# --------------------------------------------------------------------------------------------------
+
+
+class MLP:
+    """A fully connected network: ``sizes = [n_in, hidden..., n_out]``.
+
+    Each hidden layer computes ``a = f(a_prev @ W + b)``; the last layer returns logits (no f).
+
+    Arguments:
+        sizes: layer widths, at least two positive ints.
+        activation: one of identity, relu, leaky_relu, tanh, sigmoid (all hidden layers).
+        init: an initializer name of ``course_lib.init`` (aliases allowed) or a callable
+            ``init(shape, rng=...)``; it is called with its defaults (e.g. kaiming_normal assumes ReLU).
+        bias_init: the constant every bias starts at (0 unless you have a reason: chapter 03).
+        rng: Generator or seed for the weights.
+        dtype: "float32" or "float64".
+
+    ``params`` is the list ``[W1, b1, W2, b2, ...]``; an optimizer updates these arrays in place.
+    ``backward(dlogits)`` returns the gradients in the same order, after a ``forward`` on the batch.
+    """
+
+    def __init__(self, sizes, activation="relu", init="kaiming_normal", bias_init=0.0, rng=None, dtype="float32"):
+        sizes = list(sizes) if not isinstance(sizes, (str, bytes)) else sizes
+        if not isinstance(sizes, list) or len(sizes) < 2:
+            raise ValueError(f"sizes must list at least two layer widths, e.g. [784, 256, 10], got {sizes!r}")
+        for s in sizes:
+            if not isinstance(s, numbers.Integral) or isinstance(s, bool) or s <= 0:
+                raise ValueError(f"sizes must be positive ints, got {sizes!r}")
+        self.sizes = [int(s) for s in sizes]
+        self.activation = choose(activation, "activation", ACTIVATIONS)
+        self.dtype = as_dtype(dtype)
+        initializer = get_initializer(init)
+        bias_value = as_float(bias_init, "bias_init")
+        rng = as_rng(rng)
+        self.params = []
+        for fan_in, fan_out in zip(self.sizes[:-1], self.sizes[1:]):
+            W = np.asarray(initializer((fan_in, fan_out), rng=rng), dtype=self.dtype)
+            if W.shape != (fan_in, fan_out):
+                raise ValueError(f"init returned shape {W.shape}, expected {(fan_in, fan_out)}")
+            self.params += [W, np.full(fan_out, bias_value, dtype=self.dtype)]
+        self._cache = None
+
+    @property
+    def weights(self):
+        """The weight matrices ``[W1, W2, ...]`` (the same arrays as in ``params``)."""
+        return self.params[0::2]
+
+    @property
+    def biases(self):
+        """The bias vectors ``[b1, b2, ...]`` (the same arrays as in ``params``)."""
+        return self.params[1::2]
+
+    def __repr__(self):
+        return f"MLP(sizes={self.sizes}, activation={self.activation!r}, dtype={self.dtype.name!r})"
+
+    def _check_input(self, x):
+        if not isinstance(x, np.ndarray):
+            raise TypeError(f"x must be a numpy array, got {type(x).__name__}")
+        if x.ndim != 2 or x.shape[1] != self.sizes[0]:
+            raise ValueError(f"x must have shape (batch, {self.sizes[0]}), got {x.shape}")
+        if not np.all(np.isfinite(x)):
+            raise ValueError("x contains nan or inf")
+        return x.astype(self.dtype, copy=False)
+
+    def forward(self, x):
+        """Logits for the batch ``x`` of shape (batch, sizes[0]).
+
+        Keeps each layer's input and pre-activation for ``backward`` and for the diagnostics
+        (``self.layer_inputs``, ``self.pre_activations``).
+        """
+        a = self._check_input(x)
+        f = ACTIVATIONS[self.activation]
+        inputs, pre_activations = [], []
+        last = len(self.weights) - 1
+        for i, (W, b) in enumerate(zip(self.weights, self.biases)):
+            inputs.append(a)
+            z = a @ W + b
+            pre_activations.append(z)
+            a = z if i == last else f(z)
+        self._cache = (inputs, pre_activations)
+        return a
+
+    @property
+    def layer_inputs(self):
+        """Inputs of each layer in the last forward pass: x, then each hidden layer's activation."""
+        return self._require_cache()[0]
+
+    @property
+    def pre_activations(self):
+        """Pre-activations z of each layer in the last forward pass (the last one are the logits)."""
+        return self._require_cache()[1]
+
+    def _require_cache(self):
+        if self._cache is None:
+            raise RuntimeError("call forward(x) before backward() or the layer statistics")
+        return self._cache
+
+    def backward(self, dlogits):
+        """Gradients ``[dW1, db1, dW2, db2, ...]`` of the loss, given ``dlogits = dL/dlogits``.
+
+        Uses the inputs and pre-activations kept by the last ``forward``.
+        """
+        inputs, pre_activations = self._require_cache()
+        expected = (inputs[0].shape[0], self.sizes[-1])
+        if not isinstance(dlogits, np.ndarray) or dlogits.shape != expected:
+            got = dlogits.shape if isinstance(dlogits, np.ndarray) else type(dlogits).__name__
+            raise ValueError(f"dlogits must have the logits' shape {expected}, got {got}")
+        dz = dlogits.astype(self.dtype, copy=False)
+        grads = [None] * len(self.params)
+        for i in reversed(range(len(self.weights))):
+            a_prev, W = inputs[i], self.weights[i]
+            grads[2 * i] = a_prev.T @ dz
+            grads[2 * i + 1] = dz.sum(axis=0)
+            if i > 0:
+                z_prev = pre_activations[i - 1]
+                dz = (dz @ W.T) * activation_derivative(self.activation, z_prev, a_prev)
+        return grads
+
+    def predict(self, x):
+        """Predicted class labels: the argmax of the logits."""
+        return self.forward(x).argmax(axis=1)
