@@ -23,7 +23,8 @@ from .diagnostics import dead_fraction, propagate, saturated_fraction
 from .init import INITIALIZERS, get_initializer
 from .nn import ACTIVATIONS
 
-__all__ = ["init_explorer", "init_explorer_data", "InitExplorer", "EXPLORER_INITIALIZERS"]
+__all__ = ["init_explorer", "init_explorer_data", "InitExplorer", "EXPLORER_INITIALIZERS",
+           "neuron_explorer", "neuron_curve", "NeuronExplorer"]
 
 # The initializers offered by the init explorer, each at its library defaults (as a PyTorch user
 # would call them): "normal" is N(0, 1), kaiming_* assume ReLU, xavier_* and orthogonal use gain 1.
@@ -279,3 +280,72 @@ def init_explorer(initializer="kaiming_normal", scale=1.0, depth=10, width=256, 
     ``.activation_dropdown``, and the numbers behind the picture are in ``.data``.
     """
     return InitExplorer(initializer, scale, depth, width, activation, n_examples, rng)
+
+
+# --------------------------------------------------------------------------------------------------
+# Neuron explorer (chapter 00): one input, one weight, one bias
+# --------------------------------------------------------------------------------------------------
+
+
+def neuron_curve(weight, bias, activation="relu", x=None):
+    """One neuron with one input: ``z = weight * x + bias``, ``a = f(z)``, over ``x`` (default: 201
+    points in [-3, 3]). Returns a dict with x, z, a and ``threshold``, the input where z = 0
+    (``-bias / weight``; None when weight is 0). The weight sets the slope, the bias shifts the curve."""
+    weight, bias = as_float(weight, "weight"), as_float(bias, "bias")
+    f = ACTIVATIONS[choose(activation, "activation", ACTIVATIONS)]
+    x = np.linspace(-3.0, 3.0, 201) if x is None else np.asarray(x, dtype=float)
+    z = weight * x + bias
+    return {"x": x, "z": z, "a": f(z), "threshold": None if weight == 0 else -bias / weight}
+
+
+class NeuronExplorer(widgets.VBox):
+    """Weight and bias sliders and an activation dropdown for one neuron; the plot shows z and a = f(z)."""
+
+    def __init__(self, weight=1.0, bias=0.0, activation="relu"):
+        self.weight_slider = widgets.FloatSlider(value=weight, min=-3, max=3, step=0.1, description="weight w")
+        self.bias_slider = widgets.FloatSlider(value=bias, min=-3, max=3, step=0.1, description="bias b")
+        self.activation_dropdown = widgets.Dropdown(options=list(ACTIVATIONS), value=activation,
+                                                    description="activation")
+        self.image = widgets.Image(format="png")
+        self.data = None
+        self.fig = Figure(figsize=(5.5, 3.2), dpi=80)
+        self.ax = self.fig.subplots()
+        self.fig.subplots_adjust(left=0.12, right=0.97, bottom=0.15, top=0.88)
+        (self.z_line,) = self.ax.plot([], [], "--", color="gray", label="z = w x + b")
+        (self.a_line,) = self.ax.plot([], [], color="C0", linewidth=2, label="a = f(z)")
+        self.threshold_line = self.ax.axvline(0.0, color="C3", linewidth=1, label="z = 0")
+        self.ax.set_xlim(-3, 3)
+        self.ax.set_ylim(-3, 3)
+        self.ax.set_xlabel("input x")
+        self.ax.grid(True, alpha=0.3)
+        self.ax.legend(loc="upper left", fontsize=8)
+        for control in (self.weight_slider, self.bias_slider, self.activation_dropdown):
+            control.observe(self.update, names="value")
+        super().__init__([widgets.HBox([self.weight_slider, self.bias_slider, self.activation_dropdown]),
+                          self.image])
+        self.update()
+
+    def update(self, change=None):
+        """Recompute the curve for the current slider values and redraw the image."""
+        self.data = neuron_curve(self.weight_slider.value, self.bias_slider.value, self.activation_dropdown.value)
+        self.z_line.set_data(self.data["x"], self.data["z"])
+        self.a_line.set_data(self.data["x"], self.data["a"])
+        threshold = self.data["threshold"]
+        self.threshold_line.set_visible(threshold is not None and abs(threshold) <= 3)
+        if threshold is not None:
+            self.threshold_line.set_xdata([threshold, threshold])
+        where = "never 0" if threshold is None else f"0 at x = {threshold:.2f}"
+        self.ax.set_title(f"a = {self.activation_dropdown.value}({self.weight_slider.value:.1f} x "
+                          f"+ {self.bias_slider.value:.1f});  z is {where}", fontsize=10)
+        buffer = io.BytesIO()
+        self.fig.savefig(buffer, format="png")
+        self.image.value = buffer.getvalue()
+
+
+def neuron_explorer(weight=1.0, bias=0.0, activation="relu"):
+    """Chapter 00's explorer: one neuron ``a = f(w x + b)``; move w and b and watch the curve.
+
+    Returns a ``NeuronExplorer`` (an ipywidgets VBox) with ``.weight_slider``, ``.bias_slider``,
+    ``.activation_dropdown``, ``.image`` and the numbers in ``.data``.
+    """
+    return NeuronExplorer(weight, bias, activation)
