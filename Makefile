@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup lab test test-fast notebooks lock clean
+.PHONY: setup lab test test-fast notebooks benchmarks lock clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || { \
@@ -33,8 +33,13 @@ test-fast: setup
 	$(BIN)/python -m pytest -m "not browser"
 
 # Re-execute every notebook top to bottom in a fresh kernel and store its outputs.
+# (nbconvert stores the widget state too, so a notebook opened before it is run still shows its widgets.)
 notebooks: setup
-	$(BIN)/python tools/execute_notebooks.py notebooks/*.ipynb
+	cd notebooks && ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace *.ipynb
+
+# The figures the issues ask for (widget latency, ...); not part of `make test`.
+benchmarks: setup
+	$(BIN)/python benchmarks/widget_latency.py
 
 # Re-resolve requirements.in into the fully pinned requirements.txt (in a throw-away venv).
 lock:

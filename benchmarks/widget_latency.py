@@ -1,0 +1,73 @@
+"""Latency of the explorers: time from a control change to the new PNG in ``widget.image.value``.
+
+Usage:  python benchmarks/widget_latency.py [--changes 30]
+
+For ``init_explorer()`` at its default settings, moves one slider at a time to random values (each
+different from the current one) and times each change until the image bytes are replaced; the
+widget updates synchronously in the kernel, so the assignment's duration is the latency the learner
+waits for before the browser receives the new image. Prints the median and 95th percentile.
+Target on a 2-core laptop-class CPU: median <= 100 ms, p95 <= 200 ms.
+"""
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+from course_lib.widgets import init_explorer, neuron_explorer
+
+
+def slider_grid(slider):
+    """Every value the slider can take."""
+    if hasattr(slider, "base"):  # FloatLogSlider: min/max/step are exponents
+        return slider.base ** np.arange(slider.min, slider.max + 1e-9, slider.step)
+    return np.arange(slider.min, slider.max + 1, slider.step)
+
+
+def measure(widget, slider, changes, rng, grid=None):
+    """Set ``slider`` to ``changes`` random values (each different from the current one); return ms each."""
+    grid = slider_grid(slider) if grid is None else np.asarray(grid)
+    timings = []
+    for _ in range(changes):
+        value = slider.value
+        while np.isclose(value, slider.value):
+            value = type(slider.value)(rng.choice(grid))
+        before = widget.image.value
+        start = time.perf_counter()
+        slider.value = value
+        timings.append((time.perf_counter() - start) * 1000)
+        if widget.image.value == before:
+            raise SystemExit(f"{slider.description}={value} did not change the image")
+    return timings
+
+
+def report(name, timings):
+    timings = sorted(timings)
+    p95 = timings[min(len(timings) - 1, int(round(0.95 * (len(timings) - 1))))]
+    print(f"{name}: {len(timings)} changes, median {statistics.median(timings):.1f} ms, "
+          f"p95 {p95:.1f} ms, max {timings[-1]:.1f} ms")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--changes", type=int, default=30, help="slider changes per explorer (>= 20)")
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+
+    explorer = init_explorer()  # defaults: kaiming_normal, relu, scale 1, depth 10, width 256
+    explorer.scale_slider.value = 2.0  # warm-up: the first draw builds the figure background
+    explorer.scale_slider.value = 1.0
+    report("init_explorer (defaults), scale slider over 0.01..100", measure(explorer, explorer.scale_slider, args.changes, rng))
+    report("init_explorer (defaults), depth slider over 1..20", measure(explorer, explorer.depth_slider, args.changes, rng))
+    explorer.depth_slider.value = 10
+    report("init_explorer (defaults), width slider over 128..384",
+           measure(explorer, explorer.width_slider, args.changes, rng, grid=range(128, 385, 16)))
+    report("init_explorer, width slider over its full range 16..1024 (for information)",
+           measure(explorer, explorer.width_slider, args.changes, rng))
+
+    neuron = neuron_explorer()
+    report("neuron_explorer, bias slider", measure(neuron, neuron.bias_slider, args.changes, rng))
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""Checks of the repository itself: pinned requirements, Binder config, CI entry, notebook structure.
+
+These catch what a learner would hit first: an unpinned package, a Binder image that differs from the
+tested environment, a notebook stored half-executed or without its recap.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+PIN = re.compile(r"^([A-Za-z0-9_.\-\[\]]+)==([A-Za-z0-9_.+\-]+)$")
+
+
+def pins(path):
+    """{normalized name: version} of a requirements file; fails on any line that is not name==version."""
+    result = {}
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        match = PIN.match(line)
+        assert match, f"{path.name}: not pinned as name==version: {line!r}"
+        result[re.sub(r"[-_.]+", "-", match.group(1)).lower()] = match.group(2)
+    return result
+
+
+def test_requirements_are_fully_pinned_and_agree_with_requirements_in():
+    locked = pins(ROOT / "requirements.txt")
+    direct = pins(ROOT / "requirements.in")
+    for name, version in direct.items():
+        assert locked.get(name) == version, f"requirements.txt pins {name}=={locked.get(name)}, requirements.in {version}"
+    for name in ["jupyterlab", "notebook", "ipywidgets", "jupyterlab-widgets", "matplotlib", "numpy", "ipykernel",
+                 "nbval", "pytest"]:
+        assert name in direct, f"{name} is missing from requirements.in"
+    assert "torch" not in locked and "scikit-learn" not in locked
+
+
+def test_binder_installs_the_tested_environment():
+    binder = ROOT / "binder"
+    assert (binder / "runtime.txt").read_text().strip() == "python-3.11"
+    text = (binder / "requirements.txt").read_text()
+    assert not re.search(r"^\s*-[erc]\b", text, re.M), "binder/requirements.txt must not use -e, -r or -c lines"
+    assert pins(binder / "requirements.txt") == pins(ROOT / "requirements.txt")
+    post_build = (binder / "postBuild").read_text()
+    assert "set -e" in post_build and "pip install --no-deps -e ." in post_build
+
+
+def test_ci_and_readme_use_the_two_commands():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make test" in ci and "chromium" in ci and "COURSE_DATA_DIR" in ci
+    readme = (ROOT / "README.md").read_text()
+    for command in ["make lab", "make test", "pip install -r requirements.txt", "jupyter lab", "pytest"]:
+        assert command in readme, f"README does not show {command!r}"
+
+
+def test_there_are_notebooks():
+    names = [p.name for p in NOTEBOOKS]
+    assert "00_start_here.ipynb" in names and "01_initialization.ipynb" in names
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_structure(path):
+    nb = json.loads(path.read_text())
+    cells = nb["cells"]
+    first, last = "".join(cells[0]["source"]), "".join(cells[-1]["source"])
+    assert cells[0]["cell_type"] == "markdown" and first.startswith("# "), "starts with a title"
+    assert "Learning objectives" in first, "the first cell states the learning objectives"
+    assert cells[-1]["cell_type"] == "markdown" and "Recap" in last, "ends with a recap"
+
+    code = [c for c in cells if c["cell_type"] == "code"]
+    sources = ["".join(c["source"]) for c in code]
+    assert [c["execution_count"] for c in code] == list(range(1, len(code) + 1)), (
+        "executed top to bottom in a fresh kernel (make notebooks)")
+    errors = [o for c in code for o in c["outputs"] if o["output_type"] == "error"]
+    assert not errors, f"stored error output: {errors[0]['ename']}"
+
+    checks = [s for s in sources if re.search(r"^check_\w+\(", s, re.M)]
+    assert len(checks) >= 2, "at least two exercises with a checker"
+    widgets = [s for s in sources if re.search(r"^\w+_explorer\(", s, re.M)]
+    assert widgets, "at least one widget"
+    for s in widgets:
+        assert "# NBVAL_IGNORE_OUTPUT" in s.splitlines(), "widget cells are marked # NBVAL_IGNORE_OUTPUT"
+    markdown = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    assert "Myth vs measurement" in markdown, "at least one myth-vs-measurement box"
+    assert any("show_source(" in s for s in sources), "library code is shown with show_source, not copied"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_ignored_outputs_are_only_widgets_or_timings(path):
+    """Strict nbval everywhere else: an ignore marker must not hide a number that should be checked."""
+    nb = json.loads(path.read_text())
+    for cell in nb["cells"]:
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "code" and "NBVAL_IGNORE_OUTPUT" in source:
+            assert re.search(r"_explorer\(|time|perf_counter", source), f"unexpected ignore marker in:\n{source}"
