@@ -7,7 +7,7 @@ std of the weight gradient. Chapter 01 uses these to compare initializers; chapt
 Definitions:
     dead ReLU unit:  a unit whose output is exactly 0 for every example of the batch. Its gradient is
                      0 for all of them, so gradient descent cannot revive it on this data.
-    saturated value: tanh with |a| > 0.99, sigmoid with a < 0.01 or a > 0.99 (SATURATION_THRESHOLD).
+    saturated value: tanh with |a| > 0.99 (SATURATION_THRESHOLD), sigmoid with a < 0.01 or a > 0.99.
                      There f'(z) is below 2% of its maximum (tanh: 1 - a^2 < 0.02; sigmoid:
                      a(1 - a) < 0.0099, 4% of 0.25), so almost no gradient passes. The fraction is
                      over all (example, unit) values of the layer.
@@ -23,7 +23,8 @@ from .nn import ACTIVATIONS, MLP, softmax_cross_entropy
 __all__ = ["SATURATION_THRESHOLD", "LayerStats", "propagate", "activation_statistics",
            "layer_statistics", "format_table"]
 
-SATURATION_THRESHOLD = 0.99
+SATURATION_THRESHOLD = 0.99  # tanh: |a| > 0.99
+SIGMOID_SATURATION = (0.01, 0.99)  # sigmoid: a < 0.01 or a > 0.99 (written out: 1 - 0.99 is not 0.01 in floats)
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,8 @@ def saturated_fraction(a, activation):
     """Fraction of values of ``a`` in the saturated zone of tanh or sigmoid (see the module doc)."""
     if activation == "tanh":
         return float((np.abs(a) > SATURATION_THRESHOLD).mean())
-    return float(((a < 1 - SATURATION_THRESHOLD) | (a > SATURATION_THRESHOLD)).mean())
+    low, high = SIGMOID_SATURATION
+    return float(((a < low) | (a > high)).mean())
 
 
 def propagate(x, weights, activation, biases=None):

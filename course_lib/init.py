@@ -212,8 +212,12 @@ def truncated_normal(shape, mean=0.0, std=1.0, a=-2.0, b=2.0, rng=None, dtype="f
     alpha, beta = (a - mean) / std, (b - mean) / std
     nearest = min(max(0.0, alpha), beta)  # point of [alpha, beta] where the density is highest
     normal_rate = _standard_normal_mass(alpha, beta)
-    # Acceptance of the uniform proposal: integral of exp(-x^2/2) over [alpha, beta] / ((beta-alpha) * peak)
-    uniform_rate = normal_rate * math.sqrt(2 * math.pi) / ((beta - alpha) * math.exp(-0.5 * nearest**2))
+    # Acceptance of the uniform proposal: the mean over [alpha, beta] of exp(-x^2/2) / its peak there,
+    # integrated numerically relative to the peak, so that it does not underflow far in the tails.
+    offsets = np.concatenate([[0.0], np.geomspace(1e-9, beta - alpha, 4000)])  # dense near the peak
+    grid = np.unique(np.clip(np.concatenate([nearest - offsets, nearest + offsets]), alpha, beta))
+    peak_ratio = np.exp(-0.5 * (grid - nearest) * (grid + nearest))
+    uniform_rate = float(np.trapezoid(peak_ratio, grid)) / (beta - alpha)
     if max(normal_rate, uniform_rate) < 1e-4:
         raise ValueError(
             f"[a, b] = [{a}, {b}] lies too far in the tail of N({mean}, {std}^2) to sample by rejection; "
