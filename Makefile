@@ -40,6 +40,7 @@ notebooks: setup
 # The figures the issues ask for (widget latency, ...); not part of `make test`.
 benchmarks: setup
 	$(BIN)/python benchmarks/widget_latency.py
+	$(BIN)/python benchmarks/notebook_runtime.py
 
 # Re-resolve requirements.in into the fully pinned requirements.txt (in a throw-away venv).
 lock:
