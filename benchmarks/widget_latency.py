@@ -58,8 +58,10 @@ def main():
     explorer = init_explorer()  # defaults: kaiming_normal, relu, scale 1, depth 10, width 256
     explorer.scale_slider.value = 2.0  # warm-up: the first draw builds the figure background
     explorer.scale_slider.value = 1.0
-    report("init_explorer (defaults), scale slider over 0.01..100", measure(explorer, explorer.scale_slider, args.changes, rng))
-    report("init_explorer (defaults), depth slider over 1..20", measure(explorer, explorer.depth_slider, args.changes, rng))
+    report("init_explorer (defaults), scale slider over 0.01..100",
+           measure(explorer, explorer.scale_slider, args.changes, rng))
+    report("init_explorer (defaults), depth slider over 1..20",
+           measure(explorer, explorer.depth_slider, args.changes, rng))
     explorer.depth_slider.value = 10
     report("init_explorer (defaults), width slider over 128..384",
            measure(explorer, explorer.width_slider, args.changes, rng, grid=range(128, 385, 16)))

@@ -13,14 +13,14 @@ import ipywidgets as widgets
 import matplotlib
 import numpy as np
 import PIL.Image
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import PowerNorm
 from matplotlib.figure import Figure
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.ticker import NullLocator
 
 from ._checks import as_float, as_rng, choose
 from .diagnostics import dead_fraction, propagate, saturated_fraction
-from .init import INITIALIZERS, get_initializer
+from .init import get_initializer
 from .nn import ACTIVATIONS
 
 __all__ = ["init_explorer", "init_explorer_data", "InitExplorer", "EXPLORER_INITIALIZERS",
@@ -199,7 +199,8 @@ class _InitFigure:
 
         self.ax_std.set_yscale("log")
         self.ax_std.set_ylim(*self.STD_RANGE)
-        self.ax_std.set_yticks([1e-6, 1e-4, 1e-2, 1, 1e2, 1e4, 1e6], ["1e-6", "1e-4", "0.01", "1", "100", "1e4", "1e6"])
+        self.ax_std.set_yticks([1e-6, 1e-4, 1e-2, 1, 1e2, 1e4, 1e6],
+                               ["1e-6", "1e-4", "0.01", "1", "100", "1e4", "1e6"])
         self.ax_std.yaxis.set_minor_locator(NullLocator())
         self.ax_std.set_xlim(0.5, MAX_DEPTH + 0.5)
         self.ax_std.set_xticks([1, 5, 10, 15, 20])
@@ -261,7 +262,8 @@ class _InitFigure:
         kind = {"relu": ", dead units", "tanh": ", saturated", "sigmoid": ", saturated"}.get(activation, "")
         last_std = "overflow" if not np.isfinite(std[-1]) else f"{std[-1]:.3g}"
         last_fraction = "" if fraction is None else f" {fraction[-1]:.0%}"
-        self.title.set_text(f"{initializer} x {scale:.3g}, {activation}: layer {depth} std {last_std}{kind}{last_fraction}")
+        self.title.set_text(
+            f"{initializer} x {scale:.3g}, {activation}: layer {depth} std {last_std}{kind}{last_fraction}")
 
         for artist in self.dynamic:
             self.fig.draw_artist(artist)

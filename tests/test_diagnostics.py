@@ -3,8 +3,15 @@
 import numpy as np
 import pytest
 
-from course_lib.diagnostics import (LayerStats, activation_statistics, dead_fraction, format_table,
-                                    layer_statistics, propagate, saturated_fraction)
+from course_lib.diagnostics import (
+    LayerStats,
+    activation_statistics,
+    dead_fraction,
+    format_table,
+    layer_statistics,
+    propagate,
+    saturated_fraction,
+)
 from course_lib.nn import MLP, softmax_cross_entropy
 from course_lib.widgets import init_explorer_data
 

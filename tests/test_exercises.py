@@ -51,7 +51,8 @@ WRONG = {
         lambda x, W, dz: (dz @ W, x.T @ dz, dz.sum(axis=0)),  # missing transpose
         lambda x, W, dz: (dz @ W.T, x.T @ dz),  # two values
     ],
-    "xavier_std": [lambda i, o: (2 / i) ** 0.5, lambda i, o: (1 / i) ** 0.5, lambda i, o: 2 / (i + o), lambda i, o: "x"],
+    "xavier_std": [lambda i, o: (2 / i) ** 0.5, lambda i, o: (1 / i) ** 0.5, lambda i, o: 2 / (i + o),
+                   lambda i, o: "x"],
     "he_normal": [
         lambda shape, rng: rng.normal(0, (2 / shape[1]) ** 0.5, shape),  # wrong fan
         lambda shape, rng: np.random.normal(0, (2 / shape[0]) ** 0.5, shape),  # global state

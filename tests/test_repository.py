@@ -32,7 +32,8 @@ def test_requirements_are_fully_pinned_and_agree_with_requirements_in():
     locked = pins(ROOT / "requirements.txt")
     direct = pins(ROOT / "requirements.in")
     for name, version in direct.items():
-        assert locked.get(name) == version, f"requirements.txt pins {name}=={locked.get(name)}, requirements.in {version}"
+        assert locked.get(name) == version, (
+            f"requirements.txt pins {name}=={locked.get(name)}, requirements.in {version}")
     for name in ["jupyterlab", "notebook", "ipywidgets", "jupyterlab-widgets", "matplotlib", "numpy", "ipykernel",
                  "nbval", "pytest"]:
         assert name in direct, f"{name} is missing from requirements.in"
