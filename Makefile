@@ -21,8 +21,9 @@ $(STAMP): requirements.txt pyproject.toml
 
 setup: $(STAMP)
 
+# (As root, e.g. in a container, JupyterLab refuses to start without --allow-root.)
 lab: setup
-	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root) notebooks/00_start_here.ipynb
 
 # Unit tests, nbval over every notebook (strict), and the real-browser test.
 test: setup
