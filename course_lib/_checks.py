@@ -16,6 +16,8 @@ def as_rng(rng):
     if isinstance(rng, np.random.Generator):
         return rng
     if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)):
+        if rng is not None and rng < 0:
+            raise ValueError(f"rng as a seed must be >= 0, got {rng}")
         return np.random.default_rng(rng)
     raise TypeError(
         f"rng must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__}"

@@ -13,7 +13,7 @@ Definitions:
                      over all (example, unit) values of the layer.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -108,14 +108,11 @@ def layer_statistics(model, x, y=None):
     activations = model.layer_inputs[1:] + [logits]
     stats = activation_statistics(zs, activations, model.activation)
     # The output layer has no nonlinearity: dead/saturated do not apply to it.
-    last = stats[-1]
-    stats[-1] = LayerStats(last.layer, last.pre_mean, last.pre_std, last.act_mean, last.act_std)
+    stats[-1] = replace(stats[-1], dead_fraction=None, saturated_fraction=None)
     if y is not None:
         _, dlogits = softmax_cross_entropy(logits, y)
         grads = model.backward(dlogits)
-        stats = [
-            LayerStats(**{**s.__dict__, "grad_std": float(dW.std())}) for s, dW in zip(stats, grads[0::2])
-        ]
+        stats = [replace(s, grad_std=float(dW.std())) for s, dW in zip(stats, grads[0::2])]
     return stats
 
 

@@ -170,8 +170,10 @@ class MLP:
     """
 
     def __init__(self, sizes, activation="relu", init="kaiming_normal", bias_init=0.0, rng=None, dtype="float32"):
-        sizes = list(sizes) if not isinstance(sizes, (str, bytes)) else sizes
-        if not isinstance(sizes, list) or len(sizes) < 2:
+        if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__iter__"):
+            raise TypeError(f"sizes must be a list of layer widths, e.g. [784, 256, 10], got {sizes!r}")
+        sizes = list(sizes)
+        if len(sizes) < 2:
             raise ValueError(f"sizes must list at least two layer widths, e.g. [784, 256, 10], got {sizes!r}")
         for s in sizes:
             if not isinstance(s, numbers.Integral) or isinstance(s, bool) or s <= 0:

@@ -161,6 +161,8 @@ def test_init_by_name_or_callable_and_seeded():
     "kwargs, error, match",
     [
         ({"sizes": [3]}, ValueError, "at least two layer widths"),
+        ({"sizes": 3}, TypeError, "sizes must be a list of layer widths"),
+        ({"sizes": "784-10"}, TypeError, "sizes must be a list of layer widths"),
         ({"sizes": [3, 0, 2]}, ValueError, "positive ints"),
         ({"sizes": [3, 2.5]}, ValueError, "positive ints"),
         ({"sizes": [3, 2], "activation": "gelu"}, ValueError, "unknown activation 'gelu'; valid: identity"),
