@@ -48,6 +48,7 @@ def dead_fraction(a):
 
 def saturated_fraction(a, activation):
     """Fraction of values of ``a`` in the saturated zone of tanh or sigmoid (see the module doc)."""
+    choose(activation, "activation", ("tanh", "sigmoid"))
     if activation == "tanh":
         return float((np.abs(a) > SATURATION_THRESHOLD).mean())
     low, high = SIGMOID_SATURATION

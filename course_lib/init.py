@@ -296,10 +296,10 @@ def xavier_uniform(shape, gain=1.0, rng=None, dtype="float64"):
 
 def _kaiming_std(shape, a, mode, nonlinearity):
     fan = _fan(shape, mode)
+    a = as_float(a, "a")  # checked here so that the message names ``a``, not calculate_gain's ``param``
     if nonlinearity == "leaky_relu":
         gain = calculate_gain("leaky_relu", a)
     else:
-        as_float(a, "a")
         gain = calculate_gain(nonlinearity)
     return gain / math.sqrt(fan)
 

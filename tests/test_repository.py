@@ -48,6 +48,10 @@ def test_binder_installs_the_tested_environment():
     assert pins(binder / "requirements.txt") == pins(ROOT / "requirements.txt")
     post_build = (binder / "postBuild").read_text()
     assert "set -e" in post_build and "pip install --no-deps -e ." in post_build
+    # Learners' kernels start on opening a notebook, on Binder as with `make lab`.
+    assert "jupyterlab-overrides.json" in post_build and "jupyterlab-overrides.json" in (ROOT / "Makefile").read_text()
+    overrides = json.loads((binder / "jupyterlab-overrides.json").read_text())
+    assert overrides["@jupyterlab/notebook-extension:tracker"]["autoStartDefaultKernel"] is True
 
 
 def test_ci_and_readme_use_the_two_commands():

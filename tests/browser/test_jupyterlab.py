@@ -24,11 +24,6 @@ from pathlib import Path
 
 import pytest
 
-try:
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-except ImportError:  # reported by require_browser()
-    PlaywrightTimeout = TimeoutError
-
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -134,15 +129,25 @@ def menu(page, top, item):
     page.locator(".lm-Menu-itemLabel", has_text=item).first.click()
 
 
-def start_kernel(page):
-    """Accept the kernel JupyterLab proposes (it may ask with a "Select Kernel" dialog), wait until idle."""
+def notebook_has_kernel(base, token):
+    with urllib.request.urlopen(f"{base}/api/sessions?token={token}", timeout=5) as response:
+        sessions = json.load(response)
+    return any(s.get("path", "").endswith(NOTEBOOK) and s.get("kernel") for s in sessions)
+
+
+def start_kernel(page, base, token, timeout=60):
+    """Wait until the notebook's kernel runs and is idle. `make` installs a setting that starts it on
+    opening; without it JupyterLab asks with a "Select Kernel" dialog, which is accepted here."""
     select = page.locator(".jp-Dialog button", has_text="Select")
-    try:
-        select.wait_for(timeout=15_000)
-        select.click()
-    except PlaywrightTimeout:
-        pass  # started without asking
-    page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(timeout=60_000)
+    idle = page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if select.count():
+            select.first.click()
+        elif notebook_has_kernel(base, token) and idle.count():
+            return
+        time.sleep(0.5)
+    pytest.fail(f"the notebook's kernel did not start within {timeout} s")
 
 
 def clear_all_outputs(page, count):
@@ -176,7 +181,7 @@ def test_chapter_01_runs_and_the_scale_slider_redraws_the_plot(jupyterlab, page)
     base, token = jupyterlab
     page.goto(f"{base}/lab/tree/{NOTEBOOK}?token={token}", wait_until="domcontentloaded", timeout=60_000)
     page.locator(".jp-Notebook .jp-CodeCell").first.wait_for(timeout=60_000)
-    start_kernel(page)
+    start_kernel(page, base, token)
     count = code_cell_count()
     clear_all_outputs(page, count)
 
