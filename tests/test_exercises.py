@@ -1,5 +1,6 @@
 """course_lib.exercises: each checker accepts its reference solution and rejects typical mistakes."""
 
+import math
 import runpy
 from pathlib import Path
 
@@ -7,7 +8,8 @@ import numpy as np
 import pytest
 
 import course_lib
-from course_lib.exercises import EXERCISES, grade
+from course_lib import exercises
+from course_lib.exercises import EXERCISES, Result, grade
 
 SOLUTIONS = Path(__file__).resolve().parents[1] / "solutions"
 
@@ -18,89 +20,204 @@ def solution_file(name):
     return matches[0]
 
 
+# --------------------------------------------------------------------------------------------------
+# reference solutions
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(EXERCISES))
+def test_every_exercise_has_a_solution_file(name):
+    path = solution_file(name)
+    assert path.name[:2].isdigit() and path.name[2] == "_"
+
+
+def test_every_solution_file_belongs_to_an_exercise():
+    names = {p.stem.split("_", 1)[1] for p in SOLUTIONS.glob("*.py")}
+    assert names == set(EXERCISES)
+    assert all(p.name[:2].isdigit() and p.name[2] == "_" for p in SOLUTIONS.glob("*.py"))
+
+
 @pytest.mark.parametrize("name", sorted(EXERCISES))
 def test_reference_solution_passes(name, capsys):
-    namespace = runpy.run_path(str(solution_file(name)))
+    namespace = runpy.run_path(str(solution_file(name)))  # the file calls its checker, as in a notebook cell
     printed = capsys.readouterr().out
-    assert printed.startswith(f"PASS {name}"), printed
+    assert printed.startswith(f"PASS {name}:"), printed
+    assert printed.count("\n") == 1  # one line of feedback
     result = grade(name, namespace[name])
-    assert result.passed and result.status == "pass"
+    assert isinstance(result, Result)
+    assert result.status == "pass" and result.passed
+    assert result.message == printed.rstrip("\n")
 
 
-def test_every_solution_belongs_to_an_exercise():
-    names = {p.stem.split("_", 1)[1] for p in SOLUTIONS.glob("[0-9][0-9]_*.py")}
-    assert names == set(EXERCISES)
+# --------------------------------------------------------------------------------------------------
+# typical wrong answers
+# --------------------------------------------------------------------------------------------------
 
 
-def stub(*args):
-    raise NotImplementedError
-
-
-def crashes(*args):
-    raise KeyError("oops")
-
-
-def sloppy_truncation(n, a, b, rng):
+def clipped_normal(n, a, b, rng):
     return np.clip(rng.standard_normal(n), a, b)
 
 
+def rejection_without_redraw(n, a, b, rng):
+    x = rng.standard_normal(n)
+    return x[(x >= a) & (x <= b)]
+
+
+# name -> [(wrong answer, a fragment of the expected message)]
 WRONG = {
-    "dense_forward": [lambda x, W, b: x @ W, lambda x, W, b: W @ x + b, lambda x, W, b: x * W.sum() + b],
+    "dense_forward": [
+        (lambda x, W, b: x @ W, "the bias is missing"),
+        (lambda x, W, b: W @ x + b, "your function raised ValueError"),
+        (lambda x, W, b: (x @ W + b).T, "result has shape (2, 1), expected (1, 2)"),
+        (lambda x, W, b: x @ W - b, "wrong values"),
+        (lambda x, W, b: None, "result has shape ()"),
+    ],
     "dense_backward": [
-        lambda x, W, dz: (dz @ W.T, x.T @ dz, dz.mean(axis=0)),  # db as a mean
-        lambda x, W, dz: (dz @ W, x.T @ dz, dz.sum(axis=0)),  # missing transpose
-        lambda x, W, dz: (dz @ W.T, x.T @ dz),  # two values
+        (lambda x, W, dz: (dz @ W.T, x.T @ dz, dz.mean(axis=0)), "db is the mean over the batch, not the sum"),
+        (lambda x, W, dz: (dz @ W, x.T @ dz, dz.sum(axis=0)), "your function raised ValueError"),
+        (lambda x, W, dz: (dz @ W.T, dz.T @ x, dz.sum(axis=0)), "dW has shape (2, 3), expected (3, 2)"),
+        (lambda x, W, dz: (2 * dz @ W.T, x.T @ dz, dz.sum(axis=0)), "dx has wrong values"),
+        (lambda x, W, dz: (dz @ W.T, x.T @ dz), "return the tuple (dx, dW, db)"),
+        (lambda x, W, dz: [dz @ W.T, x.T @ dz], "return the tuple (dx, dW, db), got list"),
     ],
-    "xavier_std": [lambda i, o: (2 / i) ** 0.5, lambda i, o: (1 / i) ** 0.5, lambda i, o: 2 / (i + o),
-                   lambda i, o: "x"],
+    "xavier_std": [
+        (lambda fan_in, fan_out: math.sqrt(2 / fan_in), "that is He's formula"),
+        (lambda fan_in, fan_out: math.sqrt(1 / fan_in), "that is LeCun's formula"),
+        (lambda fan_in, fan_out: 2 / (fan_in + fan_out), "you returned the variance, not the standard deviation"),
+        (lambda fan_in, fan_out: math.sqrt(1 / (fan_in + fan_out)), "expected"),
+        (lambda fan_in, fan_out: "0.05", "expected"),  # a string that parses as a wrong number
+        (lambda fan_in, fan_out: "x", "return a number, got str"),
+    ],
     "he_normal": [
-        lambda shape, rng: rng.normal(0, (2 / shape[1]) ** 0.5, shape),  # wrong fan
-        lambda shape, rng: np.random.normal(0, (2 / shape[0]) ** 0.5, shape),  # global state
-        lambda shape, rng: rng.normal(0, (2 / sum(shape)) ** 0.5, shape),  # Xavier
-        lambda shape, rng: rng.normal(0, (2 / shape[0]) ** 0.5, shape[::-1]),  # transposed
+        (lambda shape, rng: rng.normal(0, math.sqrt(2 / shape[1]), shape), "you used the wrong fan"),
+        (lambda shape, rng: np.random.normal(0, math.sqrt(2 / shape[0]), shape), "different weights"),
+        (lambda shape, rng: np.random.default_rng().normal(0, math.sqrt(2 / shape[0]), shape), "different weights"),
+        (lambda shape, rng: rng.normal(0, math.sqrt(2 / sum(shape)), shape), "that is Xavier's"),
+        (lambda shape, rng: rng.normal(0, 2 / shape[0], shape), "you used the variance 2 / fan_in as the std"),
+        (lambda shape, rng: rng.normal(0, math.sqrt(1 / shape[0]), shape), "expected 0.0447 = sqrt(2 / fan_in)"),
+        (lambda shape, rng: rng.normal(0, math.sqrt(2 / shape[0]), shape[::-1]), "result has shape (400, 1000)"),
+        (lambda shape, rng: rng.normal(1, math.sqrt(2 / shape[0]), shape), "the mean is"),
     ],
-    "truncated_normal": [sloppy_truncation, lambda n, a, b, rng: rng.uniform(a, b, n),
-                         lambda n, a, b, rng: rng.standard_normal(n)],
+    "truncated_normal": [
+        (clipped_normal, "sit exactly on a bound: that is clipping, not truncation"),
+        (lambda n, a, b, rng: rng.standard_normal(n), "samples outside [a, b]"),
+        (lambda n, a, b, rng: rng.uniform(a, b, n), "std is"),
+        (rejection_without_redraw, "samples, expected 200000"),
+        (lambda n, a, b, rng: np.full(n, np.nan), "nan or inf"),
+    ],
 }
-
-
-@pytest.mark.parametrize("name, wrong", [(name, f) for name, fs in WRONG.items() for f in fs])
-def test_typical_wrong_answers_fail_with_a_hint(name, wrong):
-    result = grade(name, wrong)
-    assert result.status == "fail", result.message
-    assert result.message.startswith(f"FAIL {name}:")
-    assert "Traceback" not in result.message
 
 
 def test_every_exercise_has_wrong_answers_tested():
     assert set(WRONG) == set(EXERCISES)
 
 
-@pytest.mark.parametrize("name", sorted(EXERCISES))
-def test_untouched_stub_is_not_done(name, capsys):
-    result = grade(name, stub)
-    assert result.status == "not done" and "not done yet" in result.message
-    getattr(__import__("course_lib.exercises", fromlist=["x"]), f"check_{name}")(stub)  # prints, never raises
-    assert "NOT DONE" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("name", sorted(EXERCISES))
-def test_exceptions_become_one_line_feedback(name):
-    result = grade(name, crashes)
-    assert result.status == "fail" and "your function raised KeyError: 'oops'" in result.message
+@pytest.mark.parametrize(
+    "name, wrong, expected", [(name, f, message) for name, cases in WRONG.items() for f, message in cases],
+)
+def test_typical_wrong_answers_fail_with_a_reason(name, wrong, expected):
+    result = grade(name, wrong)
+    assert result.status == "fail" and not result.passed, result.message
+    assert result.message.startswith(f"FAIL {name}:")
+    assert expected in result.message
     assert "Traceback" not in result.message
 
 
-def test_non_callable_and_unknown_exercise():
-    assert grade("dense_forward", 42).status == "fail"
-    with pytest.raises(ValueError, match="unknown exercise"):
+@pytest.mark.parametrize("name", sorted(EXERCISES))
+def test_checker_prints_fail_and_does_not_raise(name, capsys):
+    wrong = WRONG[name][0][0]
+    getattr(exercises, f"check_{name}")(wrong)
+    assert capsys.readouterr().out.startswith(f"FAIL {name}:")
+
+
+# --------------------------------------------------------------------------------------------------
+# stubs, exceptions, non-callables
+# --------------------------------------------------------------------------------------------------
+
+
+def stub(*args):
+    raise NotImplementedError  # the untouched exercise cell
+
+
+@pytest.mark.parametrize("name", sorted(EXERCISES))
+def test_untouched_stub_is_not_done(name, capsys):
+    result = grade(name, stub)
+    assert result.status == "not done" and not result.passed
+    assert result.message.startswith(f"NOT DONE {name}:") and "not done yet" in result.message
+    getattr(exercises, f"check_{name}")(stub)  # prints, never raises: the notebook runs on
+    assert capsys.readouterr().out.startswith(f"NOT DONE {name}:")
+
+
+def raiser(error):
+    def answer(*args):
+        raise error
+
+    return answer
+
+
+ERRORS = [KeyError("oops"), ValueError("bad shape"), ZeroDivisionError("division by zero"), IndexError("index 5"),
+          TypeError("unsupported operand"), AttributeError("no attribute 'T'"), AssertionError("mine"),
+          RuntimeError("boom")]
+
+
+@pytest.mark.parametrize("name", sorted(EXERCISES))
+@pytest.mark.parametrize("error", ERRORS, ids=lambda e: type(e).__name__)
+def test_exceptions_become_one_line_feedback(name, error, capsys):
+    result = grade(name, raiser(error))
+    assert result.status == "fail"
+    assert f"your function raised {type(error).__name__}: {error}" in result.message
+    assert "Traceback" not in result.message and 'File "' not in result.message
+    getattr(exercises, f"check_{name}")(raiser(error))  # the printing checker does not raise either
+    assert "Traceback" not in capsys.readouterr().out
+
+
+def test_an_exception_in_real_code_is_reported_too():
+    def dense_forward(x, W, b):
+        return x @ W + b[5]  # IndexError
+
+    result = grade("dense_forward", dense_forward)
+    assert result.status == "fail" and "your function raised IndexError" in result.message
+    assert "Traceback" not in result.message
+
+
+@pytest.mark.parametrize("name", sorted(EXERCISES))
+@pytest.mark.parametrize("value", [42, None, "dense_forward", np.zeros(3)], ids=["int", "None", "str", "array"])
+def test_non_callable_fails(name, value, capsys):
+    result = grade(name, value)
+    assert result.status == "fail"
+    assert result.message.startswith(f"FAIL {name}: pass the function itself")
+    getattr(exercises, f"check_{name}")(value)
+    assert capsys.readouterr().out.startswith(f"FAIL {name}:")
+
+
+def test_unknown_exercise():
+    with pytest.raises(ValueError, match="unknown exercise 'nope'; valid: dense_backward, dense_forward"):
         grade("nope", stub)
+
+
+def test_printing_checkers_are_public():
+    for name in EXERCISES:
+        check = getattr(exercises, f"check_{name}")
+        assert check.__name__ == f"check_{name}" and f"check_{name}" in exercises.__all__
+
+
+# --------------------------------------------------------------------------------------------------
+# show_source
+# --------------------------------------------------------------------------------------------------
 
 
 def test_show_source_prints_the_code(capsys):
     course_lib.show_source(course_lib.init.xavier_normal)
     out = capsys.readouterr().out
     assert out.startswith("# course_lib.init.xavier_normal\ndef xavier_normal(")
-    assert "sqrt(2.0 / (fan_in + fan_out))" in out
-    with pytest.raises(TypeError, match="show_source needs"):
+    assert "sqrt(2.0 / (fan_in + fan_out))" in out and out.endswith("\n")
+
+
+def test_show_source_of_a_class_and_bad_input(capsys):
+    course_lib.show_source(course_lib.nn.MLP)
+    out = capsys.readouterr().out
+    assert out.startswith("# course_lib.nn.MLP\nclass MLP:") and "def backward(self, dlogits):" in out
+    with pytest.raises(TypeError, match="show_source needs a function, class or module defined in Python"):
         course_lib.show_source(42)
+    with pytest.raises(TypeError, match="show_source needs"):
+        course_lib.show_source(len)  # a builtin has no Python source

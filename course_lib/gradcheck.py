@@ -1,0 +1,117 @@
+"""Gradient checking: compare an analytic gradient with centered finite differences.
+
+For a scalar function L of an array x, the centered difference
+
+    dL/dx_i  ~  (L(x + h e_i) - L(x - h e_i)) / (2h)
+
+has error O(h^2) (a one-sided difference has O(h)); with float64 and h = 1e-6 both the truncation
+error (~h^2) and the rounding error (~eps * |L| / h) are near 1e-10. The agreement is measured by the
+relative error of the whole array, scale-free and not fooled by one tiny entry:
+
+    relative_error(a, n) = ||a - n|| / (||a|| + ||n||)          (0 when both are 0)
+
+Rule of thumb in float64: < 1e-7 the gradient is right; > 1e-4 it is wrong; in between, look closer
+(a kink of ReLU crossed by +-h, or a too large h). Use float64: in float32 the rounding error alone is
+~1e-7 / h. (CS231n, "Gradient checks"; the same test as ``torch.autograd.gradcheck``.)
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._checks import as_float
+
+__all__ = ["numerical_gradient", "relative_error", "GradCheck", "check_gradients", "check_mlp", "format_report"]
+
+
+def numerical_gradient(f, x, h=1e-6):
+    """Centered finite differences of the scalar ``f()`` with respect to every entry of the array ``x``.
+
+    ``f`` takes no argument: it reads ``x`` (and anything else) from its closure, so one function can
+    be checked against each of several arrays. Each entry of ``x`` is moved by +-h in place and restored.
+    """
+    if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
+        raise TypeError(f"x must be a float numpy array (it is perturbed in place), got {type(x).__name__}")
+    h = as_float(h, "h", positive=True)
+    grad = np.zeros(x.shape, dtype=np.float64)
+    if not x.flags.c_contiguous:
+        raise ValueError("x must be C-contiguous so that it can be perturbed in place (np.ascontiguousarray)")
+    flat = x.reshape(-1)  # a view of a contiguous array: writing to it perturbs x
+    for i in range(flat.size):
+        saved = flat[i]
+        flat[i] = saved + h
+        up = float(f())
+        flat[i] = saved - h
+        down = float(f())
+        flat[i] = saved
+        grad.reshape(-1)[i] = (up - down) / (2 * h)
+    return grad
+
+
+def relative_error(analytic, numeric):
+    """||a - n|| / (||a|| + ||n||): 0 for identical arrays, 1 for opposite ones, 0 when both are 0."""
+    analytic, numeric = np.asarray(analytic, dtype=np.float64), np.asarray(numeric, dtype=np.float64)
+    if analytic.shape != numeric.shape:
+        raise ValueError(f"the gradients have different shapes: {analytic.shape} and {numeric.shape}")
+    scale = np.linalg.norm(analytic) + np.linalg.norm(numeric)
+    return 0.0 if scale == 0 else float(np.linalg.norm(analytic - numeric) / scale)
+
+
+@dataclass(frozen=True)
+class GradCheck:
+    """The comparison for one array."""
+
+    name: str
+    shape: tuple
+    relative_error: float
+    max_abs_error: float
+    passed: bool
+
+
+def check_gradients(f, arrays, analytic, names=None, h=1e-6, tolerance=1e-7):
+    """Check ``analytic[k]`` against the finite-difference gradient of ``f()`` w.r.t. ``arrays[k]``.
+
+    Returns one ``GradCheck`` per array (name, shape, relative error, largest absolute difference,
+    passed = relative error < tolerance).
+    """
+    arrays, analytic = list(arrays), list(analytic)
+    if len(arrays) != len(analytic):
+        raise ValueError(f"analytic must hold one gradient per array: {len(analytic)} for {len(arrays)} arrays")
+    names = [f"param {k}" for k in range(len(arrays))] if names is None else list(names)
+    if len(names) != len(arrays):
+        raise ValueError(f"names must have one entry per array: {len(names)} for {len(arrays)} arrays")
+    results = []
+    for name, x, grad in zip(names, arrays, analytic):
+        grad = np.asarray(grad)
+        if grad.shape != x.shape:
+            raise ValueError(f"{name}: the analytic gradient has shape {grad.shape}, the array {x.shape}")
+        numeric = numerical_gradient(f, x, h)
+        error = relative_error(grad, numeric)
+        results.append(GradCheck(name, x.shape, error, float(np.max(np.abs(grad - numeric), initial=0.0)),
+                                 error < tolerance))
+    return results
+
+
+def check_mlp(model, x, y, h=1e-6, tolerance=1e-7):
+    """Gradient-check every parameter of a ``course_lib.nn.MLP`` on a batch, with softmax cross-entropy.
+
+    Use a float64 model (``dtype="float64"``) and a small batch: it costs two forward passes per entry.
+    """
+    from .nn import softmax_cross_entropy
+
+    if model.dtype != np.float64:
+        raise ValueError(f"gradient checks need a float64 model, got {model.dtype.name}: finite differences "
+                         "in float32 have errors near 1e-7 / h")
+    _, dlogits = softmax_cross_entropy(model.forward(x), y)
+    grads = model.backward(dlogits)
+    names = [f"{kind}{i + 1}" for i in range(len(model.weights)) for kind in ("W", "b")]
+    return check_gradients(lambda: softmax_cross_entropy(model.forward(x), y)[0], model.params, grads,
+                           names, h, tolerance)
+
+
+def format_report(results):
+    """A text table of ``check_gradients`` results: name, shape, relative error, verdict."""
+    lines = [f"{'array':>8}  {'shape':>12}  {'relative error':>14}  verdict"]
+    for r in results:
+        lines.append(f"{r.name:>8}  {str(r.shape):>12}  {r.relative_error:14.1e}  {'ok' if r.passed else 'WRONG'}")
+    return "\n".join(lines)

@@ -1,0 +1,66 @@
+"""course_lib.gradcheck: passes on every layer and loss, catches a wrong gradient."""
+
+import numpy as np
+import pytest
+
+from course_lib.gradcheck import check_gradients, check_mlp, format_report, numerical_gradient, relative_error
+from course_lib.nn import ACTIVATIONS, MLP, log_softmax, softmax_cross_entropy
+
+
+def test_numerical_gradient_of_a_known_function():
+    x = np.array([[1.0, -2.0], [0.5, 3.0]])
+    grad = numerical_gradient(lambda: float(np.sum(x**3)), x)
+    np.testing.assert_allclose(grad, 3 * x**2, rtol=1e-8)
+    np.testing.assert_array_equal(x, [[1.0, -2.0], [0.5, 3.0]])  # restored
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_check_mlp_passes_for_every_activation(activation):
+    rng = np.random.default_rng(0)
+    model = MLP([3, 5, 4, 2], activation=activation, bias_init=0.1, rng=rng, dtype="float64")
+    results = check_mlp(model, rng.normal(size=(6, 3)), rng.integers(0, 2, 6))
+    assert [r.name for r in results] == ["W1", "b1", "W2", "b2", "W3", "b3"]
+    assert all(r.passed for r in results), format_report(results)
+
+
+def test_check_catches_a_wrong_gradient():
+    rng = np.random.default_rng(1)
+    W, x = rng.normal(size=(3, 2)), rng.normal(size=(4, 3))
+
+    def loss():
+        return float(np.sum(np.tanh(x @ W)))
+
+    right = x.T @ (1 - np.tanh(x @ W) ** 2)
+    wrong = x.T @ (1 - np.tanh(x @ W))  # a typical slip: derivative of tanh written as 1 - a
+    assert check_gradients(loss, [W], [right])[0].passed
+    result = check_gradients(loss, [W], [wrong], names=["W"])[0]
+    assert not result.passed and result.relative_error > 1e-2
+    assert "WRONG" in format_report([result])
+
+
+def test_log_softmax_and_cross_entropy_as_layers():
+    rng = np.random.default_rng(2)
+    z, y = rng.normal(size=(4, 3)), np.array([0, 2, 1, 1])
+    _, dz = softmax_cross_entropy(z, y)
+    assert check_gradients(lambda: softmax_cross_entropy(z, y)[0], [z], [dz])[0].passed
+    upstream = rng.normal(size=(4, 3))  # d/dz of sum(upstream * log_softmax(z))
+    p = np.exp(log_softmax(z))
+    analytic = upstream - p * upstream.sum(axis=1, keepdims=True)
+    assert check_gradients(lambda: float(np.sum(upstream * log_softmax(z))), [z], [analytic])[0].passed
+
+
+def test_relative_error_and_bad_input():
+    assert relative_error(np.zeros(3), np.zeros(3)) == 0.0
+    assert relative_error(np.ones(3), -np.ones(3)) == 1.0
+    with pytest.raises(ValueError, match="different shapes"):
+        relative_error(np.zeros(3), np.zeros(2))
+    with pytest.raises(TypeError, match="float numpy array"):
+        numerical_gradient(lambda: 0.0, np.zeros(3, dtype=int))
+    with pytest.raises(ValueError, match="C-contiguous"):
+        numerical_gradient(lambda: 0.0, np.zeros((3, 4)).T)
+    with pytest.raises(ValueError, match="one gradient per array"):
+        check_gradients(lambda: 0.0, [np.zeros(2)], [])
+    with pytest.raises(ValueError, match="analytic gradient has shape"):
+        check_gradients(lambda: 0.0, [np.zeros(2)], [np.zeros(3)])
+    with pytest.raises(ValueError, match="float64 model"):
+        check_mlp(MLP([2, 2], rng=0), np.zeros((1, 2)), np.array([0]))
