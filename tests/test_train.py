@@ -1,0 +1,94 @@
+"""course_lib.train: the mini-batch loop and its history."""
+
+import numpy as np
+import pytest
+
+from course_lib import data
+from course_lib.nn import MLP
+from course_lib.optim import SGD
+from course_lib.schedules import Scheduler, cosine_annealing
+from course_lib.train import evaluate, train
+
+
+def test_training_on_moons_reaches_97_percent():
+    x, y = data.moons(n=400, noise=0.1, rng=0)
+    x_val, y_val = data.moons(n=200, noise=0.1, rng=1)
+    model = MLP([2, 32, 32, 2], rng=0, dtype="float64")
+    history = train(model, SGD(model.params, lr=0.3), x, y, epochs=60, batch_size=32, rng=0,
+                    x_val=x_val, y_val=y_val, progress=False)
+    assert history.accuracy[-1] >= 0.97 and history.val_accuracy[-1] >= 0.97
+    assert history.loss[-1] < history.loss[0] / 5
+    assert evaluate(model, x_val, y_val)[1] == history.val_accuracy[-1]
+
+
+def test_history_records_per_step_and_per_epoch():
+    x, y = data.xor(n=100, rng=0)
+    model = MLP([2, 8, 2], rng=0)
+    opt = SGD(model.params, lr=0.1)
+    history = train(model, opt, x, y, epochs=3, batch_size=32, rng=0,
+                    scheduler=Scheduler(opt, cosine_annealing(0.1, 12)), progress=False)
+    steps = 3 * 4  # ceil(100 / 32) = 4 batches per epoch
+    assert len(history.loss) == len(history.accuracy) == 3 and history.val_loss == []
+    assert len(history.lr) == len(history.grad_norm) == len(history.update_ratio) == steps
+    assert history.lr[0] == pytest.approx(0.1) and history.lr[6] == pytest.approx(0.05)
+    assert all(len(r) == 2 and all(v > 0 for v in r) for r in history.update_ratio)
+
+
+def test_update_ratio_is_the_relative_change_of_the_weights():
+    x, y = data.xor(n=32, rng=0)
+    model = MLP([2, 4, 2], rng=0, dtype="float64")
+    W_before = model.params[0].copy()
+    history = train(model, SGD(model.params, lr=0.5), x, y, epochs=1, batch_size=32, rng=0, progress=False)
+    expected = np.linalg.norm(model.params[0] - W_before) / np.linalg.norm(W_before)
+    assert history.update_ratio[0][0] == pytest.approx(expected)
+
+
+def test_shuffling_is_seeded():
+    x, y = data.moons(n=100, rng=0)
+
+    def run(seed):
+        model = MLP([2, 8, 2], rng=0)
+        return train(model, SGD(model.params, lr=0.1), x, y, epochs=2, batch_size=10, rng=seed, progress=False).loss
+
+    assert run(5) == run(5) and run(5) != run(6)
+
+
+def test_clipping_caps_the_gradient_and_divergence_stops_training():
+    x, y = data.moons(n=200, rng=0)
+    model = MLP([2, 16, 2], rng=0, dtype="float64")
+    history = train(model, SGD(model.params, lr=0.1), x, y, epochs=2, rng=0, clip_norm=1e-3, progress=False)
+    assert max(history.grad_norm) > 1e-3  # recorded before clipping
+    model = MLP([2, 64, 64, 2], rng=0, dtype="float32")
+    history = train(model, SGD(model.params, lr=1e6), x * 100, y, epochs=5, rng=0, progress=False)
+    assert history.diverged_at_step is not None and len(history.loss) < 5
+
+
+def test_progress_line_on_a_terminal(capsys):
+    x, y = data.xor(n=40, rng=0)
+    model = MLP([2, 4, 2], rng=0)
+    train(model, SGD(model.params, lr=0.1), x, y, epochs=2, rng=0, progress=True)
+    err = capsys.readouterr().err
+    assert "epoch 2/2 [====================] loss" in err
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"epochs": 0}, ValueError, "epochs must be a positive int"),
+        ({"batch_size": 0}, ValueError, "batch_size must be a positive int"),
+        ({"x": np.zeros((5, 3))}, ValueError, r"x must be an array of shape \(n, 2\)"),
+        ({"y": np.zeros(5)}, ValueError, "labels of x must be 10 integers"),
+        ({"x_val": np.zeros((4, 2))}, ValueError, "give both x_val and y_val"),
+        ({"model": "mlp"}, TypeError, "model must be a course_lib.nn.MLP"),
+        ({"optimizer": "other"}, ValueError, "optimizer must be built on model.params"),
+    ],
+)
+def test_bad_input(kwargs, error, match):
+    model = MLP([2, 4, 2], rng=0)
+    args = {"model": model, "optimizer": SGD(model.params, lr=0.1), "x": np.zeros((10, 2)),
+            "y": np.zeros(10, dtype=int), "epochs": 1, "progress": False}
+    if kwargs.get("optimizer") == "other":
+        kwargs = {"optimizer": SGD(MLP([2, 4, 2], rng=0).params, lr=0.1)}
+    args.update(kwargs)
+    with pytest.raises(error, match=match):
+        train(**args)
