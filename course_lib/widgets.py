@@ -24,7 +24,8 @@ from .init import get_initializer
 from .nn import ACTIVATIONS
 
 __all__ = ["init_explorer", "init_explorer_data", "InitExplorer", "EXPLORER_INITIALIZERS",
-           "neuron_explorer", "neuron_curve", "NeuronExplorer"]
+           "neuron_explorer", "neuron_curve", "NeuronExplorer", "lr_explorer", "lr_experiment", "LrExplorer",
+           "bias_explorer", "neuron_2d", "BiasExplorer"]
 
 # The initializers offered by the init explorer, each at its library defaults (as a PyTorch user
 # would call them): "normal" is N(0, 1), kaiming_* assume ReLU, xavier_* and orthogonal use gain 1.
@@ -351,3 +352,244 @@ def neuron_explorer(weight=1.0, bias=0.0, activation="relu"):
     ``.activation_dropdown``, ``.image`` and the numbers in ``.data``.
     """
     return NeuronExplorer(weight, bias, activation)
+
+
+# --------------------------------------------------------------------------------------------------
+# Learning-rate explorer (chapter 02): gradient descent on a two-parameter regression
+# --------------------------------------------------------------------------------------------------
+
+LR_PROBLEM_SEED = 0
+
+
+def _lr_problem():
+    """Fit y = w x + b to 64 points with x ~ N(1, 1), y = 2x - 1 + noise, by mean squared error.
+
+    The loss is a quadratic bowl in (w, b) with Hessian H = (2/n) [x 1]^T [x 1]; gradient descent
+    converges for lr < 2 / lambda_max(H) and overshoots along the steepest direction for lr > 1 / lambda_max(H).
+    """
+    rng = np.random.default_rng(LR_PROBLEM_SEED)
+    x = rng.normal(1.0, 1.0, 64)
+    y = 2.0 * x - 1.0 + rng.normal(0.0, 0.3, 64)
+    features = np.column_stack([x, np.ones_like(x)])
+    hessian = 2.0 * features.T @ features / len(x)
+    return features, y, hessian
+
+
+def lr_experiment(lr, steps=40, start=(-2.0, 3.0)):
+    """Gradient descent ``theta <- theta - lr * grad`` on the regression of ``_lr_problem`` from ``start``.
+
+    Returns a dict: ``trajectory`` (steps + 1, 2) of (w, b), ``loss`` (steps + 1,), ``lr_max`` = 2/lambda_max
+    (the stability limit), ``lr_best`` = 2/(lambda_max + lambda_min) (fastest worst-case rate) and
+    ``verdict``: "good" (the excess loss over the minimum fell below 1% of its start), "too small" (not
+    yet, at lr < lr_best), "too large (oscillates)" (not yet, at lr > lr_best: the steep direction
+    overshoots back and forth), or "divergent" (the loss grows: lr > lr_max).
+    Stops early once the loss passes 1e6.
+    """
+    lr = as_float(lr, "lr", positive=True)
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= 10_000:
+        raise ValueError(f"steps must be an int in [1, 10000], got {steps!r}")
+    features, y, hessian = _lr_problem()
+    eigenvalues = np.linalg.eigvalsh(hessian)
+    theta = np.array(start, dtype=float)
+    trajectory, losses = [theta.copy()], []
+    for _ in range(steps + 1):
+        residual = features @ theta - y
+        losses.append(float(np.mean(residual**2)))
+        if len(trajectory) > steps or losses[-1] > 1e6:
+            break
+        theta = theta - lr * (2.0 * features.T @ residual / len(y))
+        trajectory.append(theta.copy())
+    trajectory = np.array(trajectory[:len(losses)])
+    losses = np.array(losses)
+    minimum = float(np.mean((features @ np.linalg.lstsq(features, y, rcond=None)[0] - y) ** 2))
+    excess = losses - minimum
+    lr_best = 2.0 / (eigenvalues[0] + eigenvalues[-1])
+    if excess[-1] > excess[0]:
+        verdict = "divergent"
+    elif excess[-1] <= 0.01 * excess[0]:
+        verdict = "good"
+    else:
+        verdict = "too large (oscillates)" if lr > lr_best else "too small"
+    return {"trajectory": trajectory, "loss": losses, "minimum": minimum, "verdict": verdict,
+            "lr_max": float(2.0 / eigenvalues[-1]), "lr_best": float(lr_best)}
+
+
+class _BlittedFigure:
+    """A figure whose static parts (axes, labels, contours) are drawn once; ``render`` restores that
+    background, draws the ``dynamic`` artists and returns PNG bytes (see ``_InitFigure``)."""
+
+    def __init__(self, figsize):
+        self.fig = Figure(figsize=figsize, dpi=80)
+        self.canvas = FigureCanvasAgg(self.fig)
+        self.dynamic = ()
+        self.background = None
+
+    def png(self):
+        if self.background is None:
+            for artist in self.dynamic:
+                artist.set_visible(False)
+            self.canvas.draw()
+            self.background = self.canvas.copy_from_bbox(self.fig.bbox)
+            for artist in self.dynamic:
+                artist.set_visible(True)
+        self.canvas.restore_region(self.background)
+        for artist in self.dynamic:
+            self.fig.draw_artist(artist)
+        buffer = io.BytesIO()
+        PIL.Image.fromarray(np.asarray(self.canvas.buffer_rgba())).save(buffer, format="png", compress_level=1)
+        return buffer.getvalue()
+
+
+class LrExplorer(widgets.VBox):
+    """A log-scale learning-rate slider; left, the (w, b) trajectory on the loss contours; right, the loss curve."""
+
+    def __init__(self, lr=0.05, steps=40):
+        self.lr_slider = widgets.FloatLogSlider(value=lr, base=10, min=-3, max=0, step=0.05,
+                                                description="learning rate", readout_format=".3g",
+                                                style={"description_width": "100px"},
+                                                layout=widgets.Layout(width="500px"))
+        self.steps = steps
+        self.image = widgets.Image(format="png")
+        self.data = None
+        self._plot = _BlittedFigure((9.0, 3.6))
+        fig = self._plot.fig
+        ax_path, ax_loss = fig.subplots(1, 2)
+        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.84, wspace=0.25)
+        features, y, _ = _lr_problem()
+        w_grid, b_grid = np.meshgrid(np.linspace(-3, 5, 121), np.linspace(-5, 4, 121))
+        thetas = np.stack([w_grid.ravel(), b_grid.ravel()])
+        surface = np.mean((features @ thetas - y[:, None]) ** 2, axis=0).reshape(w_grid.shape)
+        ax_path.contour(w_grid, b_grid, surface, levels=np.geomspace(surface.min() + 0.05, surface.max(), 14),
+                        cmap="viridis", linewidths=0.8)
+        best = np.linalg.lstsq(features, y, rcond=None)[0]
+        ax_path.plot(*best, "k*", markersize=10)
+        ax_path.set_xlim(-3, 5)
+        ax_path.set_ylim(-5, 4)
+        ax_path.set_xlabel("weight w")
+        ax_path.set_ylabel("bias b")
+        ax_path.set_title("gradient descent on the loss surface", fontsize=10)
+        ax_loss.set_yscale("log")
+        ax_loss.set_ylim(1e-2, 1e4)
+        ax_loss.set_xlim(0, steps)
+        ax_loss.yaxis.set_minor_locator(NullLocator())
+        ax_loss.set_xlabel("step")
+        ax_loss.set_ylabel("loss (MSE)")
+        ax_loss.axhline(float(np.mean((features @ best - y) ** 2)), color="gray", linewidth=0.8, linestyle=":")
+        (self._path,) = ax_path.plot([], [], "o-", color="C3", markersize=3, linewidth=1)
+        (self._loss,) = ax_loss.plot([], [], "o-", color="C3", markersize=3)
+        self._title = fig.text(0.5, 0.96, "", ha="center", va="center", fontsize=11)
+        self._plot.dynamic = (self._path, self._loss, self._title)
+        self.lr_slider.observe(self.update, names="value")
+        super().__init__([self.lr_slider, self.image])
+        self.update()
+
+    def update(self, change=None):
+        """Rerun gradient descent at the slider's learning rate and redraw."""
+        self.data = lr_experiment(self.lr_slider.value, self.steps)
+        trajectory, loss = self.data["trajectory"], self.data["loss"]
+        self._path.set_data(trajectory[:, 0], trajectory[:, 1])
+        self._loss.set_data(np.arange(len(loss)), np.clip(loss, 1e-2, 1e4))
+        self._title.set_text(f"lr = {self.lr_slider.value:.3g}: {self.data['verdict']}   "
+                             f"(stable below {self.data['lr_max']:.3g}, fastest at {self.data['lr_best']:.3g})")
+        self.image.value = self._plot.png()
+
+
+def lr_explorer(lr=0.05, steps=40):
+    """Chapter 02's explorer: a learning-rate slider (log scale, 0.001 to 1) for gradient descent on a
+    two-parameter regression, showing the path on the loss contours and the loss curve, with a verdict:
+    too small, good, too large (oscillates) or divergent. The numbers are in ``.data`` (``lr_experiment``)."""
+    return LrExplorer(lr, steps)
+
+
+# --------------------------------------------------------------------------------------------------
+# Bias explorer (chapter 03): one neuron with two inputs
+# --------------------------------------------------------------------------------------------------
+
+
+def neuron_2d(w1, w2, b, x, y):
+    """One sigmoid neuron ``a = sigmoid(w1 x1 + w2 x2 + b)`` on 2-D data ``x`` with labels ``y`` (0/1).
+
+    Returns z, a, ``accuracy`` (a > 0.5 predicts class 1) and ``line``: two points of the decision line
+    w . x + b = 0 (None when w = 0), whose distance from the origin is |b| / ||w||.
+    """
+    w1, w2, b = as_float(w1, "w1"), as_float(w2, "w2"), as_float(b, "b")
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 2 or x.shape[1] != 2:
+        raise ValueError(f"x must have shape (n, 2), got {x.shape}")
+    y = np.asarray(y)
+    if y.shape != (len(x),):
+        raise ValueError(f"y must have shape ({len(x)},), got {y.shape}")
+    z = x @ np.array([w1, w2]) + b
+    a = ACTIVATIONS["sigmoid"](z)
+    norm = np.hypot(w1, w2)
+    line = None
+    if norm > 0:
+        foot = -b / norm**2 * np.array([w1, w2])  # the point of the line nearest the origin
+        along = np.array([-w2, w1]) / norm * 100
+        line = np.array([foot - along, foot + along])
+    return {"z": z, "a": a, "accuracy": float(np.mean((a > 0.5) == (y == 1))), "line": line,
+            "distance_from_origin": None if norm == 0 else abs(b) / norm}
+
+
+class BiasExplorer(widgets.VBox):
+    """Sliders for w1, w2 and b of one sigmoid neuron; left, the data and the decision line; right,
+    each example's activation on the sigmoid curve."""
+
+    def __init__(self, x, y, w1=1.0, w2=1.0, b=0.0):
+        self.x, self.y = np.asarray(x, dtype=float), np.asarray(y)
+        style = {"description_width": "40px"}
+        self.w1_slider = widgets.FloatSlider(value=w1, min=-3, max=3, step=0.1, description="w1", style=style)
+        self.w2_slider = widgets.FloatSlider(value=w2, min=-3, max=3, step=0.1, description="w2", style=style)
+        self.b_slider = widgets.FloatSlider(value=b, min=-12, max=12, step=0.25, description="bias b", style=style)
+        self.image = widgets.Image(format="png")
+        self.data = None
+        self._plot = _BlittedFigure((9.0, 3.6))
+        fig = self._plot.fig
+        ax_data, ax_act = fig.subplots(1, 2)
+        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.84, wspace=0.25)
+        colors = np.where(self.y == 1, "C1", "C0")
+        ax_data.scatter(self.x[:, 0], self.x[:, 1], c=colors, s=10)
+        ax_data.plot(0, 0, "k+", markersize=12)
+        reach = np.abs(self.x).max() * 1.1
+        ax_data.set_xlim(-reach, reach)
+        ax_data.set_ylim(-reach, reach)
+        ax_data.set_aspect("equal")
+        ax_data.set_xlabel("x1")
+        ax_data.set_ylabel("x2")
+        ax_data.set_title("data, origin (+) and decision line w.x + b = 0", fontsize=10)
+        grid = np.linspace(-8, 8, 200)
+        ax_act.plot(grid, ACTIVATIONS["sigmoid"](grid), color="gray")
+        ax_act.set_xlim(-8, 8)
+        ax_act.set_ylim(-0.05, 1.05)
+        ax_act.set_xlabel("z = w.x + b")
+        ax_act.set_ylabel("a = sigmoid(z)")
+        ax_act.set_title("each example on the activation curve", fontsize=10)
+        (self._line,) = ax_data.plot([], [], color="k", linewidth=1.5)
+        self._points = ax_act.scatter(np.zeros(len(self.y)), np.zeros(len(self.y)), c=colors, s=8)
+        self._title = fig.text(0.5, 0.96, "", ha="center", va="center", fontsize=11)
+        self._plot.dynamic = (self._line, self._points, self._title)
+        for control in (self.w1_slider, self.w2_slider, self.b_slider):
+            control.observe(self.update, names="value")
+        super().__init__([widgets.HBox([self.w1_slider, self.w2_slider, self.b_slider]), self.image])
+        self.update()
+
+    def update(self, change=None):
+        """Recompute the neuron's outputs for the current sliders and redraw."""
+        self.data = neuron_2d(self.w1_slider.value, self.w2_slider.value, self.b_slider.value, self.x, self.y)
+        line = self.data["line"]
+        self._line.set_data(([], []) if line is None else (line[:, 0], line[:, 1]))
+        self._points.set_offsets(np.column_stack([np.clip(self.data["z"], -8, 8), self.data["a"]]))
+        distance = self.data["distance_from_origin"]
+        where = "" if distance is None else f", line at distance {distance:.2f} from the origin"
+        self._title.set_text(f"accuracy {self.data['accuracy']:.0%}{where}")
+        self.image.value = self._plot.png()
+
+
+def bias_explorer(x=None, y=None, w1=1.0, w2=1.0, b=0.0):
+    """Chapter 03's explorer: one sigmoid neuron on 2-D data (default: ``shifted_blobs``, whose boundary
+    is far from the origin). Move w1, w2 and b: the weights turn the decision line, the bias moves it."""
+    if x is None or y is None:
+        from .data import shifted_blobs
+
+        x, y = shifted_blobs(n=200, rng=0)
+    return BiasExplorer(x, y, w1, w2, b)

@@ -1,0 +1,63 @@
+"""The explorers of chapters 02 and 03: lr_explorer and bias_explorer, and their pure functions."""
+
+import numpy as np
+import pytest
+
+from course_lib.data import shifted_blobs
+from course_lib.widgets import bias_explorer, lr_experiment, lr_explorer, neuron_2d
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("lr, verdict", [(0.003, "too small"), (0.05, "too small"), (0.2, "good"),
+                                         (0.3, "good"), (0.37, "too large (oscillates)"), (0.45, "divergent")])
+def test_lr_experiment_verdicts(lr, verdict):
+    data = lr_experiment(lr)
+    assert data["verdict"] == verdict
+    assert data["lr_best"] < data["lr_max"]
+    assert (lr > data["lr_max"]) == (verdict == "divergent")  # the theory's stability limit, measured
+
+
+def test_lr_experiment_is_gradient_descent():
+    data = lr_experiment(0.1, steps=5)
+    assert data["trajectory"].shape == (6, 2) and data["loss"].shape == (6,)
+    assert np.all(np.diff(data["loss"]) < 0)  # below 1/lambda_max: the loss falls at every step
+    np.testing.assert_array_equal(data["trajectory"][0], [-2.0, 3.0])
+    with pytest.raises(ValueError, match="lr must be > 0"):
+        lr_experiment(0.0)
+    with pytest.raises(ValueError, match="steps must be an int"):
+        lr_experiment(0.1, steps=0)
+
+
+def test_lr_explorer_slider_changes_data_and_image():
+    explorer = lr_explorer(lr=0.01)
+    assert explorer.data["verdict"] == "too small"
+    before = bytes(explorer.image.value)
+    explorer.lr_slider.value = 0.5
+    assert explorer.data["verdict"] == "divergent"
+    assert bytes(explorer.image.value).startswith(PNG) and bytes(explorer.image.value) != before
+
+
+def test_neuron_2d():
+    x = np.array([[0.0, 0.0], [2.0, 2.0]])
+    data = neuron_2d(1.0, 1.0, -2.0, x, np.array([0, 1]))
+    np.testing.assert_allclose(data["z"], [-2.0, 2.0])
+    assert data["accuracy"] == 1.0
+    assert data["distance_from_origin"] == pytest.approx(2 / np.sqrt(2))
+    p, q = data["line"]
+    assert p @ [1, 1] - 2 == pytest.approx(0) and q @ [1, 1] - 2 == pytest.approx(0)
+    assert neuron_2d(0.0, 0.0, 1.0, x, np.array([0, 1]))["line"] is None
+    with pytest.raises(ValueError, match=r"x must have shape \(n, 2\)"):
+        neuron_2d(1, 1, 0, np.zeros((3, 3)), np.zeros(3))
+
+
+def test_bias_explorer_sliders():
+    x, y = shifted_blobs(n=200, rng=0)
+    explorer = bias_explorer(x, y, w1=1.0, w2=1.0, b=0.0)
+    assert explorer.data["accuracy"] == pytest.approx(0.5, abs=0.05)  # a line through the origin: all one class
+    for slider, value in [(explorer.b_slider, -6.0), (explorer.w1_slider, 1.5), (explorer.w2_slider, 0.5)]:
+        before_image, before_z = bytes(explorer.image.value), explorer.data["z"].copy()
+        slider.value = value
+        assert bytes(explorer.image.value) != before_image and not np.allclose(explorer.data["z"], before_z)
+    explorer.w1_slider.value, explorer.w2_slider.value = 1.0, 1.0
+    assert explorer.data["accuracy"] > 0.9  # with the bias at -6 the line passes between the blobs
