@@ -22,7 +22,7 @@ def slider_grid(slider):
     """Every value the slider can take."""
     if hasattr(slider, "base"):  # FloatLogSlider: min/max/step are exponents
         return slider.base ** np.arange(slider.min, slider.max + 1e-9, slider.step)
-    return np.arange(slider.min, slider.max + 1, slider.step)
+    return np.arange(slider.min, slider.max + slider.step / 2, slider.step)
 
 
 def measure(widget, slider, changes, rng, grid=None):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import course_lib
-from course_lib import exercises
+from course_lib import exercises, init, nn
 from course_lib.exercises import EXERCISES, Result, grade
 
 SOLUTIONS = Path(__file__).resolve().parents[1] / "solutions"
@@ -207,14 +207,14 @@ def test_printing_checkers_are_public():
 
 
 def test_show_source_prints_the_code(capsys):
-    course_lib.show_source(course_lib.init.xavier_normal)
+    course_lib.show_source(init.xavier_normal)
     out = capsys.readouterr().out
     assert out.startswith("# course_lib.init.xavier_normal\ndef xavier_normal(")
     assert "sqrt(2.0 / (fan_in + fan_out))" in out and out.endswith("\n")
 
 
 def test_show_source_of_a_class_and_bad_input(capsys):
-    course_lib.show_source(course_lib.nn.MLP)
+    course_lib.show_source(nn.MLP)
     out = capsys.readouterr().out
     assert out.startswith("# course_lib.nn.MLP\nclass MLP:") and "def backward(self, dlogits):" in out
     with pytest.raises(TypeError, match="show_source needs a function, class or module defined in Python"):
