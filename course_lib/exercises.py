@@ -25,7 +25,8 @@ import numpy as np
 from .init import truncated_normal_std
 
 __all__ = ["Result", "grade", "EXERCISES", "check_dense_forward", "check_dense_backward",
-           "check_xavier_std", "check_he_normal", "check_truncated_normal"]
+           "check_xavier_std", "check_he_normal", "check_truncated_normal", "check_stable_softmax",
+           "check_clip_grad_norm", "check_prior_bias", "check_dead_fraction"]
 
 
 class Result(NamedTuple):
@@ -235,8 +236,112 @@ def _grade_truncated_normal(fn):
     return f"{n} samples in [{a}, {b}], none piled on the bounds, std {std:.4f} (exact: {want:.4f})."
 
 
+# --------------------------------------------------------------------------------------------------
+# Chapter 02
+# --------------------------------------------------------------------------------------------------
+
+
+def _reference_softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+@_exercise("stable_softmax")
+def _grade_stable_softmax(fn):
+    rng = np.random.default_rng(2)
+    cases = [
+        ("small logits", rng.normal(size=(3, 4))),
+        ("logits near 1000", np.array([[1000.0, 999.0, 998.0], [1000.0, 1000.0, 0.0]])),
+        ("rows of very different size", np.array([[1000.0, 999.0], [0.0, -1.0], [-1000.0, -1001.0]])),
+    ]
+    for label, z in cases:
+        case = f" ({label}: {z.tolist()})" if z.size <= 6 else f" ({label})"
+        p = _as_array(_call(fn, z.copy(), case=case), "the result")
+        if p.shape != z.shape:
+            raise _Wrong(f"result has shape {p.shape}, expected {z.shape}{case}", "one probability per logit.")
+        if not np.all(np.isfinite(p)):
+            raise _Wrong(f"the result contains nan or inf{case}",
+                         "exp(1000) overflows: subtract each row's maximum before exp (it cancels in the ratio).")
+        if not np.allclose(p.sum(axis=1), 1.0):
+            raise _Wrong(f"rows do not sum to 1{case}", "normalize over each row (axis=1), one example per row.")
+        if not np.allclose(p, _reference_softmax(z), atol=1e-12):
+            raise _Wrong(f"wrong values{case}", "subtract each row's own maximum, not one maximum for the batch.")
+    return "finite and exact for small logits, logits near 1000, and rows of very different size."
+
+
+@_exercise("clip_grad_norm")
+def _grade_clip_grad_norm(fn):
+    grads = [np.array([3.0, 0.0]), np.array([[0.0], [4.0]])]  # total norm 5
+    total = _call(fn, grads, 1.0, case=" (norm 5, max_norm 1)")
+    try:
+        total = float(total)
+    except (TypeError, ValueError):
+        raise _Wrong(f"return the total norm before clipping, got {type(total).__name__}") from None
+    if not math.isclose(total, 5.0, rel_tol=1e-9):
+        raise _Wrong(f"returned {total:.4g}, expected the total norm before clipping, 5",
+                     "total = sqrt(sum of the squares of every entry of every gradient).")
+    norms = [float(np.linalg.norm(g)) for g in grads]
+    if math.isclose(norms[0], 1.0, rel_tol=1e-4) and math.isclose(norms[1], 1.0, rel_tol=1e-4):
+        raise _Wrong("you clipped each gradient on its own",
+                     "clipping by norm rescales all gradients by one factor, max_norm / total_norm.")
+    if math.isclose(norms[0], 3.0) and math.isclose(norms[1], 4.0):
+        raise _Wrong("the gradients did not change", "scale them in place: g *= factor (not g = g * factor).")
+    if not (math.isclose(norms[0], 0.6, rel_tol=1e-4) and math.isclose(norms[1], 0.8, rel_tol=1e-4)):
+        raise _Wrong(f"after clipping the norms are {norms[0]:.4g} and {norms[1]:.4g}, expected 0.6 and 0.8",
+                     "multiply every gradient by max_norm / total_norm.")
+    small = [np.array([0.3, 0.4])]
+    _call(fn, small, 1.0, case=" (norm 0.5, max_norm 1)")
+    if not np.allclose(small[0], [0.3, 0.4]):
+        raise _Wrong("a gradient below max_norm was changed", "clip only when total_norm > max_norm.")
+    return "returns the total norm, rescales all gradients together, in place, and only above max_norm."
+
+
+# --------------------------------------------------------------------------------------------------
+# Chapter 03
+# --------------------------------------------------------------------------------------------------
+
+
+@_exercise("prior_bias")
+def _grade_prior_bias(fn):
+    y = np.array([0] * 90 + [1] * 9 + [2] * 1)
+    b = _as_array(_call(fn, y, 3, case=" (90/9/1 examples of 3 classes)"), "the bias")
+    if b.shape != (3,):
+        raise _Wrong(f"result has shape {b.shape}, expected (3,)", "one bias per class.")
+    if not np.all(np.isfinite(b)):
+        raise _Wrong("the bias contains nan or inf")
+    p = _reference_softmax(b[None, :])[0]
+    if np.allclose(b, [0.9, 0.09, 0.01]):
+        raise _Wrong("you returned the class frequencies", "softmax(b) should equal them: take their log.")
+    if not np.allclose(p, [0.9, 0.09, 0.01], atol=1e-9):
+        raise _Wrong(f"softmax(b) = {np.round(p, 3).tolist()}, expected the class frequencies [0.9, 0.09, 0.01]",
+                     "b_k = log(count_k / n) makes softmax(b) equal the class frequencies.")
+    return "softmax(b) equals the class frequencies, so the untrained network predicts the priors."
+
+
+@_exercise("dead_fraction")
+def _grade_dead_fraction(fn):
+    a = np.array([[0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 2.0, 0.0], [0.0, 3.0, 0.0, 0.0]])
+    got = _call(fn, a, case=" (3 examples, 4 units)")
+    try:
+        got = float(got)
+    except (TypeError, ValueError):
+        raise _Wrong(f"return a number, got {type(got).__name__}") from None
+    if math.isclose(got, 9 / 12):
+        raise _Wrong("you returned the fraction of zero values (9 of 12)",
+                     "a unit is dead when it is 0 for every example: test whole columns.")
+    if math.isclose(got, 0.0) or math.isclose(got, 0.25):
+        raise _Wrong(f"returned {got:.3g}; units 0 and 3 are 0 for every example", "columns are units, rows examples.")
+    if not math.isclose(got, 0.5):
+        raise _Wrong(f"returned {got:.3g}, expected 0.5 (units 0 and 3 of 4)")
+    return "counts the units (columns) that are 0 for every example (row)."
+
+
 check_dense_forward = _printer("dense_forward")
 check_dense_backward = _printer("dense_backward")
 check_xavier_std = _printer("xavier_std")
 check_he_normal = _printer("he_normal")
 check_truncated_normal = _printer("truncated_normal")
+check_stable_softmax = _printer("stable_softmax")
+check_clip_grad_norm = _printer("clip_grad_norm")
+check_prior_bias = _printer("prior_bias")
+check_dead_fraction = _printer("dead_fraction")

@@ -63,6 +63,26 @@ def rejection_without_redraw(n, a, b, rng):
     return x[(x >= a) & (x <= b)]
 
 
+def clip_each_separately(grads, max_norm):
+    total = float(np.sqrt(sum(np.sum(g**2) for g in grads)))
+    for g in grads:
+        g *= max_norm / np.linalg.norm(g)
+    return total
+
+
+def clip_not_in_place(grads, max_norm):
+    total = float(np.sqrt(sum(np.sum(g**2) for g in grads)))
+    grads = [g * max_norm / total for g in grads]
+    return total
+
+
+def clip_always(grads, max_norm):
+    total = float(np.sqrt(sum(np.sum(g**2) for g in grads)))
+    for g in grads:
+        g *= max_norm / total
+    return total
+
+
 # name -> [(wrong answer, a fragment of the expected message)]
 WRONG = {
     "dense_forward": [
@@ -105,7 +125,34 @@ WRONG = {
         (rejection_without_redraw, "samples, expected 200000"),
         (lambda n, a, b, rng: np.full(n, np.nan), "nan or inf"),
     ],
+    "stable_softmax": [
+        (lambda z: np.exp(z) / np.exp(z).sum(axis=1, keepdims=True), "the result contains nan or inf"),
+        (lambda z: np.exp(z - z.max()) / np.exp(z - z.max()).sum(axis=1, keepdims=True), "nan or inf"),
+        (lambda z: np.exp(z - z.max(axis=1, keepdims=True)) / np.exp(z - z.max(axis=1, keepdims=True)).sum(),
+         "rows do not sum to 1"),
+        (lambda z: z - z.max(axis=1, keepdims=True), "rows do not sum to 1"),
+    ],
+    "clip_grad_norm": [
+        (clip_each_separately, "you clipped each gradient on its own"),
+        (clip_not_in_place, "the gradients did not change"),
+        (clip_always, "a gradient below max_norm was changed"),
+        (lambda grads, max_norm: None, "return the total norm before clipping"),
+    ],
+    "prior_bias": [
+        (lambda y, k: np.bincount(y, minlength=k) / len(y), "you returned the class frequencies"),
+        (lambda y, k: np.zeros(k), "expected the class frequencies"),
+    ],
+    "dead_fraction": [
+        (lambda a: float(np.mean(a == 0)), "you returned the fraction of zero values"),
+        (lambda a: float(np.all(a == 0, axis=1).mean()), "units 0 and 3"),
+        (lambda a: int(np.all(a == 0, axis=0).sum()), "expected 0.5"),
+    ],
 }
+
+
+def test_log_counts_are_a_right_prior_bias():
+    """Adding a constant to every logit changes no softmax: log(counts) is as right as log(frequencies)."""
+    assert grade("prior_bias", lambda y, k: np.log(np.bincount(y, minlength=k))).passed
 
 
 def test_every_exercise_has_wrong_answers_tested():
@@ -191,7 +238,7 @@ def test_non_callable_fails(name, value, capsys):
 
 
 def test_unknown_exercise():
-    with pytest.raises(ValueError, match="unknown exercise 'nope'; valid: dense_backward, dense_forward"):
+    with pytest.raises(ValueError, match="unknown exercise 'nope'; valid: .*dense_backward, dense_forward"):
         grade("nope", stub)
 
 
