@@ -137,7 +137,7 @@ def _grade_dense_backward(fn):
         dz = rng.normal(size=(n, fan_out))
         case = f" (x {x.shape}, W {W.shape}, dz {dz.shape})"
         out = _call(fn, x, W, dz, case=case, hint="check each shape: dx like x, dW like W, db like b.")
-        if not isinstance(out, tuple) or len(out) != 3:
+        if not isinstance(out, (tuple, list)) or len(out) != 3:
             raise _Wrong(f"return the tuple (dx, dW, db), got {type(out).__name__}{case}")
         dx, dW, db = (_as_array(v, name) for v, name in zip(out, ("dx", "dW", "db")))
         expected = {"dx": dz @ W.T, "dW": x.T @ dz, "db": dz.sum(axis=0)}
