@@ -4,7 +4,9 @@
     loss, dlogits = softmax_cross_entropy(model.forward(x), y)
     opt.step(model.backward(dlogits))        # every array in model.params changes in place
 
-``opt.lr`` may be changed between steps (that is what a learning-rate schedule does).
+``opt.lr`` may be changed between steps (that is what a learning-rate schedule does). State (momentum
+buffers, moment estimates) is kept per parameter, in ``opt.state[i]``; ``state_dict()`` and
+``load_state_dict()`` save and restore it for a bit-exact resume.
 ``step`` checks that the gradients match the parameters (count, shapes, dtypes) and are finite; a
 bad gradient raises ``ValueError`` and leaves every parameter unchanged.
 """
@@ -13,7 +15,7 @@ import numpy as np
 
 from ._checks import as_float
 
-__all__ = ["Optimizer", "SGD"]
+__all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "AdamW"]
 
 
 class Optimizer:
@@ -31,6 +33,38 @@ class Optimizer:
             if not p.flags.writeable:
                 raise ValueError(f"params[{i}] is read-only; the optimizer updates it in place")
         self.lr = lr
+        self.state = [{} for _ in self.params]  # per parameter: momentum buffers, moment estimates, ...
+
+    HYPERPARAMETERS = ("lr",)
+
+    def state_dict(self):
+        """A copy of the hyperparameters and the per-parameter state; ``load_state_dict`` of it resumes
+        training bit for bit."""
+        return {
+            "hyperparameters": {name: getattr(self, name) for name in self.HYPERPARAMETERS},
+            "state": [{k: v.copy() if isinstance(v, np.ndarray) else v for k, v in s.items()} for s in self.state],
+        }
+
+    def load_state_dict(self, state_dict):
+        """Restore what ``state_dict`` returned (for an optimizer of the same class on same-shaped params)."""
+        try:
+            hyperparameters, states = state_dict["hyperparameters"], state_dict["state"]
+        except (TypeError, KeyError):
+            raise ValueError("state_dict must be what state_dict() returned: "
+                             "keys 'hyperparameters' and 'state'") from None
+        if set(hyperparameters) != set(self.HYPERPARAMETERS):
+            raise ValueError(f"state_dict is for other hyperparameters: {sorted(hyperparameters)}, "
+                             f"expected {sorted(self.HYPERPARAMETERS)}")
+        if len(states) != len(self.params):
+            raise ValueError(f"state_dict has state for {len(states)} parameters, the optimizer has {len(self.params)}")
+        for i, (state, param) in enumerate(zip(states, self.params)):
+            for key, value in state.items():
+                if isinstance(value, np.ndarray) and value.shape != param.shape:
+                    raise ValueError(f"state {key!r} of parameter {i} has shape {value.shape}, "
+                                     f"the parameter {param.shape}")
+        for name, value in hyperparameters.items():
+            setattr(self, name, value)
+        self.state = [{k: v.copy() if isinstance(v, np.ndarray) else v for k, v in s.items()} for s in states]
 
     @property
     def lr(self):
@@ -61,21 +95,174 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """Stochastic gradient descent, as ``torch.optim.SGD`` without momentum (chapter 04 adds it):
+    """Stochastic gradient descent with optional momentum, as ``torch.optim.SGD``:
 
-        g = grad + weight_decay * param          (L2 penalty (weight_decay / 2) * ||param||^2)
+        g = grad + weight_decay * param                   (L2 penalty (weight_decay / 2) ||param||^2)
+        if momentum:
+            v = g                                          on the first step
+            v = momentum * v + (1 - dampening) * g         afterwards
+            g = g + momentum * v  if nesterov  else  v
         param <- param - lr * g
 
-    Robbins & Monro 1951; in deep learning e.g. Goodfellow, Bengio & Courville, "Deep Learning", 8.3.1.
+    Robbins & Monro 1951 (SGD); Polyak 1964 (heavy-ball momentum); Sutskever et al. 2013 (Nesterov
+    momentum in this form). The velocity v is kept per parameter. Chapter 04 maps this form onto the
+    other common conventions.
     """
 
-    def __init__(self, params, lr, weight_decay=0.0):
+    HYPERPARAMETERS = ("lr", "momentum", "dampening", "nesterov", "weight_decay")
+
+    def __init__(self, params, lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0):
         super().__init__(params, lr)
+        self.momentum = as_float(momentum, "momentum", nonnegative=True)
+        self.dampening = as_float(dampening, "dampening", nonnegative=True)
+        self.weight_decay = as_float(weight_decay, "weight_decay", nonnegative=True)
+        if not isinstance(nesterov, bool):
+            raise TypeError(f"nesterov must be True or False, got {nesterov!r}")
+        if nesterov and (self.momentum == 0 or self.dampening != 0):
+            raise ValueError("nesterov needs momentum > 0 and dampening = 0 (as in torch.optim.SGD)")
+        self.nesterov = nesterov
+
+    def step(self, grads):
+        """Update every parameter in place from its gradient."""
+        for param, grad, state in zip(self.params, self._check_grads(grads), self.state):
+            if self.weight_decay:
+                grad = grad + self.weight_decay * param
+            if self.momentum:
+                if "velocity" not in state:
+                    state["velocity"] = grad.copy()
+                else:
+                    state["velocity"] *= self.momentum
+                    state["velocity"] += (1 - self.dampening) * grad
+                grad = grad + self.momentum * state["velocity"] if self.nesterov else state["velocity"]
+            param -= self.lr * grad
+
+
+class RMSprop(Optimizer):
+    """RMSprop, as ``torch.optim.RMSprop`` (Hinton, Coursera lecture 6e, 2012; Graves 2013 for ``centered``):
+
+        g = grad + weight_decay * param
+        s = alpha * s + (1 - alpha) * g^2                 (s starts at 0)
+        if centered: m = alpha * m + (1 - alpha) * g;  d = sqrt(s - m^2) + eps
+        else:        d = sqrt(s) + eps
+        if momentum: b = momentum * b + g / d;  param <- param - lr * b
+        else:        param <- param - lr * g / d
+
+    eps is added *outside* the square root, as in PyTorch (TensorFlow adds it inside).
+    """
+
+    HYPERPARAMETERS = ("lr", "alpha", "eps", "weight_decay", "momentum", "centered")
+
+    def __init__(self, params, lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
+        super().__init__(params, lr)
+        self.alpha = _unit_interval(alpha, "alpha")
+        self.eps = as_float(eps, "eps", positive=True)
+        self.weight_decay = as_float(weight_decay, "weight_decay", nonnegative=True)
+        self.momentum = as_float(momentum, "momentum", nonnegative=True)
+        if not isinstance(centered, bool):
+            raise TypeError(f"centered must be True or False, got {centered!r}")
+        self.centered = centered
+
+    def step(self, grads):
+        """Update every parameter in place from its gradient."""
+        for param, grad, state in zip(self.params, self._check_grads(grads), self.state):
+            if self.weight_decay:
+                grad = grad + self.weight_decay * param
+            if not state:
+                state["square_avg"] = np.zeros_like(param)
+                if self.centered:
+                    state["grad_avg"] = np.zeros_like(param)
+                if self.momentum:
+                    state["momentum_buffer"] = np.zeros_like(param)
+            square_avg = state["square_avg"]
+            square_avg *= self.alpha
+            square_avg += (1 - self.alpha) * grad * grad
+            if self.centered:
+                state["grad_avg"] *= self.alpha
+                state["grad_avg"] += (1 - self.alpha) * grad
+                denom = np.sqrt(square_avg - state["grad_avg"] ** 2) + self.eps
+            else:
+                denom = np.sqrt(square_avg) + self.eps
+            if self.momentum:
+                buffer = state["momentum_buffer"]
+                buffer *= self.momentum
+                buffer += grad / denom
+                param -= self.lr * buffer
+            else:
+                param -= self.lr * grad / denom
+
+
+class Adam(Optimizer):
+    """Adam, as ``torch.optim.Adam`` (Kingma & Ba 2015, Algorithm 1), with L2 regularization added to the
+    gradient (``weight_decay``; see ``AdamW`` for the decoupled form):
+
+        g = grad + weight_decay * param
+        t = t + 1
+        m = beta1 * m + (1 - beta1) * g                    (m, v start at 0)
+        v = beta2 * v + (1 - beta2) * g^2
+        m_hat = m / (1 - beta1^t),   v_hat = v / (1 - beta2^t)        (bias correction)
+        param <- param - lr * m_hat / (sqrt(v_hat) + eps)
+
+    eps is added after the square root of the bias-corrected v, as in PyTorch.
+    """
+
+    decoupled = False
+
+    HYPERPARAMETERS = ("lr", "betas", "eps", "weight_decay")
+
+    def __init__(self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        super().__init__(params, lr)
+        try:
+            beta1, beta2 = betas
+        except (TypeError, ValueError):
+            raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}") from None
+        self.betas = (_unit_interval(beta1, "betas[0]"), _unit_interval(beta2, "betas[1]"))
+        self.eps = as_float(eps, "eps", positive=True)
         self.weight_decay = as_float(weight_decay, "weight_decay", nonnegative=True)
 
     def step(self, grads):
         """Update every parameter in place from its gradient."""
-        for param, grad in zip(self.params, self._check_grads(grads)):
+        beta1, beta2 = self.betas
+        for param, grad, state in zip(self.params, self._check_grads(grads), self.state):
             if self.weight_decay:
-                grad = grad + self.weight_decay * param
-            param -= self.lr * grad
+                if self.decoupled:
+                    param *= 1 - self.lr * self.weight_decay
+                else:
+                    grad = grad + self.weight_decay * param
+            if not state:
+                state["step"] = 0
+                state["exp_avg"] = np.zeros_like(param)
+                state["exp_avg_sq"] = np.zeros_like(param)
+            state["step"] += 1
+            t = state["step"]
+            exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+            exp_avg *= beta1
+            exp_avg += (1 - beta1) * grad
+            exp_avg_sq *= beta2
+            exp_avg_sq += (1 - beta2) * grad * grad
+            denom = np.sqrt(exp_avg_sq) / np.sqrt(1 - beta2**t) + self.eps
+            param -= (self.lr / (1 - beta1**t)) * exp_avg / denom
+
+
+class AdamW(Adam):
+    """AdamW, as ``torch.optim.AdamW`` (Loshchilov & Hutter 2019, "Decoupled Weight Decay
+    Regularization", Algorithm 2): the weights decay directly, outside the adaptive scaling,
+
+        param <- param * (1 - lr * weight_decay)
+        then the Adam update of the raw gradient (no L2 term in g).
+
+    With Adam + L2, the decay is divided by sqrt(v_hat) like the gradient, so weights with large
+    gradients are barely decayed; AdamW decays every weight at the same rate. Chapter 05 shows they differ.
+    """
+
+    decoupled = True
+
+    def __init__(self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01):
+        super().__init__(params, lr, betas, eps, weight_decay)
+
+
+def _unit_interval(value, name):
+    """A coefficient in [0, 1), like beta1, beta2 and alpha."""
+    value = as_float(value, name)
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"{name} must be in [0, 1), got {value}")
+    return value
