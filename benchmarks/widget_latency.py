@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from course_lib.widgets import bias_explorer, init_explorer, lr_explorer, neuron_explorer
+from course_lib.widgets import bias_explorer, init_explorer, lr_explorer, momentum_explorer, neuron_explorer
 
 
 def slider_grid(slider):
@@ -75,6 +75,9 @@ def main():
     explorer = bias_explorer()
     report("bias_explorer, bias slider", measure(explorer, explorer.b_slider, args.changes, rng))
     report("bias_explorer, w1 slider", measure(explorer, explorer.w1_slider, args.changes, rng))
+    explorer = momentum_explorer()
+    report("momentum_explorer, momentum slider", measure(explorer, explorer.momentum_slider, args.changes, rng))
+    report("momentum_explorer, learning-rate slider", measure(explorer, explorer.lr_slider, args.changes, rng))
 
 if __name__ == "__main__":
     main()

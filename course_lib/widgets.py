@@ -8,6 +8,7 @@ in place, which keeps a redraw well under 100 ms (``benchmarks/widget_latency.py
 
 import functools
 import io
+import math
 
 import ipywidgets as widgets
 import matplotlib
@@ -25,7 +26,8 @@ from .nn import ACTIVATIONS
 
 __all__ = ["init_explorer", "init_explorer_data", "InitExplorer", "EXPLORER_INITIALIZERS",
            "neuron_explorer", "neuron_curve", "NeuronExplorer", "lr_explorer", "lr_experiment", "LrExplorer",
-           "bias_explorer", "neuron_2d", "BiasExplorer"]
+           "bias_explorer", "neuron_2d", "BiasExplorer", "momentum_explorer", "momentum_experiment",
+           "MomentumExplorer"]
 
 # The initializers offered by the init explorer, each at its library defaults (as a PyTorch user
 # would call them): "normal" is N(0, 1), kaiming_* assume ReLU, xavier_* and orthogonal use gain 1.
@@ -593,3 +595,91 @@ def bias_explorer(x=None, y=None, w1=1.0, w2=1.0, b=0.0):
 
         x, y = shifted_blobs(n=200, rng=0)
     return BiasExplorer(x, y, w1, w2, b)
+
+
+# --------------------------------------------------------------------------------------------------
+# Momentum explorer (chapter 04): heavy ball on an ill-conditioned quadratic
+# --------------------------------------------------------------------------------------------------
+
+MOMENTUM_START = (-2.5, 1.5)
+
+
+def momentum_experiment(lr, momentum, steps=60, condition_number=10.0, nesterov=False):
+    """``SGD(lr, momentum)`` on f(w) = 1/2 w^T A w, A with eigenvalues 1 and ``condition_number`` (axes
+    rotated by 30 degrees), from MOMENTUM_START. Returns the path, the loss per step, the measured rate,
+    and ``stable``: lr * lambda_max < 2 + 2 momentum (the heavy-ball stability condition)."""
+    from .convergence import measured_rate, quadratic, run_optimizer
+
+    lr = as_float(lr, "lr", positive=True)
+    momentum = as_float(momentum, "momentum", nonnegative=True)
+    if momentum >= 1:
+        raise ValueError(f"momentum must be in [0, 1), got {momentum}")
+    A = quadratic(condition_number, angle=math.pi / 6)
+    path = run_optimizer(A, MOMENTUM_START, steps, lr, momentum, nesterov and momentum > 0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        loss = 0.5 * np.einsum("ti,ij,tj->t", path, A, path)
+    lam_max = float(np.linalg.eigvalsh(A)[-1])
+    return {"path": path, "loss": loss, "A": A, "rate": measured_rate(path) if len(path) > 3 else float("inf"),
+            "stable": lr * lam_max < 2 + 2 * momentum}
+
+
+class MomentumExplorer(widgets.VBox):
+    """Learning-rate (log) and momentum sliders; left, the path on the contours; right, the loss curve."""
+
+    def __init__(self, lr=0.05, momentum=0.0, steps=60, condition_number=10.0):
+        style = {"description_width": "100px"}
+        self.lr_slider = widgets.FloatLogSlider(value=lr, base=10, min=-3, max=0, step=0.05,
+                                                description="learning rate", readout_format=".3g", style=style)
+        self.momentum_slider = widgets.FloatSlider(value=momentum, min=0.0, max=0.99, step=0.01,
+                                                   description="momentum", style=style)
+        self.nesterov_checkbox = widgets.Checkbox(value=False, description="Nesterov")
+        self.steps, self.condition_number = steps, condition_number
+        self.image = widgets.Image(format="png")
+        self.data = None
+        self._plot = _BlittedFigure((9.0, 3.6))
+        fig = self._plot.fig
+        ax_path, ax_loss = fig.subplots(1, 2)
+        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.84, wspace=0.25)
+        A = momentum_experiment(lr, 0.0, 1, condition_number)["A"]
+        grid = np.linspace(-3, 3, 121)
+        w1, w2 = np.meshgrid(grid, grid)
+        points = np.stack([w1.ravel(), w2.ravel()], axis=1)
+        surface = 0.5 * np.einsum("ni,ij,nj->n", points, A, points).reshape(w1.shape)
+        ax_path.contour(w1, w2, surface, levels=np.geomspace(0.01, surface.max(), 12), cmap="viridis", linewidths=0.8)
+        ax_path.plot(0, 0, "k*", markersize=10)
+        ax_path.set_xlim(-3, 3)
+        ax_path.set_ylim(-3, 3)
+        ax_path.set_aspect("equal")
+        ax_path.set_title(f"f(w) = w.A.w / 2, condition number {condition_number:g}", fontsize=10)
+        ax_loss.set_yscale("log")
+        ax_loss.set_ylim(1e-8, 1e3)
+        ax_loss.set_xlim(0, steps)
+        ax_loss.yaxis.set_minor_locator(NullLocator())
+        ax_loss.set_xlabel("step")
+        ax_loss.set_ylabel("loss")
+        (self._path,) = ax_path.plot([], [], "o-", color="C3", markersize=2.5, linewidth=1)
+        (self._loss,) = ax_loss.plot([], [], "-", color="C3")
+        self._title = fig.text(0.5, 0.96, "", ha="center", va="center", fontsize=11)
+        self._plot.dynamic = (self._path, self._loss, self._title)
+        for control in (self.lr_slider, self.momentum_slider, self.nesterov_checkbox):
+            control.observe(self.update, names="value")
+        super().__init__([widgets.HBox([self.lr_slider, self.momentum_slider, self.nesterov_checkbox]), self.image])
+        self.update()
+
+    def update(self, change=None):
+        """Rerun the optimizer for the current controls and redraw."""
+        self.data = momentum_experiment(self.lr_slider.value, self.momentum_slider.value, self.steps,
+                                        self.condition_number, self.nesterov_checkbox.value)
+        path, loss = self.data["path"], self.data["loss"]
+        self._path.set_data(path[:, 0], path[:, 1])
+        self._loss.set_data(np.arange(len(loss)), np.clip(np.nan_to_num(loss, nan=1e3, posinf=1e3), 1e-8, 1e3))
+        verdict = (f"rate {self.data['rate']:.3f} per step" if self.data["stable"]
+                   else "unstable: lr * L > 2 + 2 momentum")
+        self._title.set_text(f"lr {self.lr_slider.value:.3g}, momentum {self.momentum_slider.value:.2f}: {verdict}")
+        self.image.value = self._plot.png()
+
+
+def momentum_explorer(lr=0.05, momentum=0.0, steps=60, condition_number=10.0):
+    """Chapter 04's explorer: gradient descent with momentum on an ill-conditioned quadratic. Sliders
+    for the learning rate and the momentum, a Nesterov switch; the numbers are in ``.data``."""
+    return MomentumExplorer(lr, momentum, steps, condition_number)

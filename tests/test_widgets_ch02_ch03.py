@@ -61,3 +61,21 @@ def test_bias_explorer_sliders():
         assert bytes(explorer.image.value) != before_image and not np.allclose(explorer.data["z"], before_z)
     explorer.w1_slider.value, explorer.w2_slider.value = 1.0, 1.0
     assert explorer.data["accuracy"] > 0.9  # with the bias at -6 the line passes between the blobs
+
+
+def test_momentum_experiment_and_explorer():
+    from course_lib.widgets import momentum_experiment, momentum_explorer
+
+    plain = momentum_experiment(0.05, 0.0)
+    heavy = momentum_experiment(0.05, 0.8)
+    assert plain["stable"] and heavy["stable"] and heavy["rate"] < plain["rate"]
+    assert not momentum_experiment(0.5, 0.5)["stable"]  # lr * 10 = 5 > 2 + 2 * 0.5
+    with pytest.raises(ValueError, match=r"momentum must be in \[0, 1\)"):
+        momentum_experiment(0.1, 1.0)
+    explorer = momentum_explorer()
+    for control, value in [(explorer.momentum_slider, 0.9), (explorer.lr_slider, 0.1),
+                           (explorer.nesterov_checkbox, True)]:
+        before_image, before_path = bytes(explorer.image.value), explorer.data["path"].copy()
+        control.value = value
+        assert bytes(explorer.image.value) != before_image
+        assert before_path.shape != explorer.data["path"].shape or not np.allclose(before_path, explorer.data["path"])
