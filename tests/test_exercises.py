@@ -147,6 +147,18 @@ WRONG = {
         (lambda a: float(np.all(a == 0, axis=1).mean()), "units 0 and 3"),
         (lambda a: int(np.all(a == 0, axis=0).sum()), "expected 0.5"),
     ],
+    "momentum_update": [
+        (lambda w, v, g, lr, beta: (w - lr * (beta * v + (1 - beta) * g), beta * v + (1 - beta) * g), "EMA form"),
+        (lambda w, v, g, lr, beta: (w + beta * v - lr * g, beta * v - lr * g), "velocity form"),
+        (lambda w, v, g, lr, beta: (w - lr * g, beta * v + g), "w moved by the gradient alone"),
+        (lambda w, v, g, lr, beta: (w - lr * v, beta * v + g), "expected"),
+        (lambda w, v, g, lr, beta: w - lr * g, "return the pair (w, v)"),
+    ],
+    "optimal_momentum": [
+        (lambda k: (k**0.5 - 1) / (k**0.5 + 1), "you returned the convergence rate"),
+        (lambda k: (k - 1) / (k + 1), "gradient descent's rate"),
+        (lambda k: 0.9, "expected"),
+    ],
 }
 
 
