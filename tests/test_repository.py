@@ -82,6 +82,8 @@ def test_notebook_structure(path):
         "executed top to bottom in a fresh kernel (make notebooks)")
     errors = [o for c in code for o in c["outputs"] if o["output_type"] == "error"]
     assert not errors, f"stored error output: {errors[0]['ename']}"
+    stderr = [o["text"] for c in code for o in c["outputs"] if o.get("name") == "stderr"]
+    assert not stderr, f"stored stderr output (a warning shows local paths; nbval fails elsewhere): {stderr[0]}"
 
     checks = [s for s in sources if re.search(r"^check_\w+\(", s, re.M)]
     assert len(checks) >= 2, "at least two exercises with a checker"
