@@ -27,7 +27,7 @@ from .nn import ACTIVATIONS
 __all__ = ["init_explorer", "init_explorer_data", "InitExplorer", "EXPLORER_INITIALIZERS",
            "neuron_explorer", "neuron_curve", "NeuronExplorer", "lr_explorer", "lr_experiment", "LrExplorer",
            "bias_explorer", "neuron_2d", "BiasExplorer", "momentum_explorer", "momentum_experiment",
-           "MomentumExplorer"]
+           "MomentumExplorer", "optimizer_explorer", "optimizer_race", "OptimizerExplorer"]
 
 # The initializers offered by the init explorer, each at its library defaults (as a PyTorch user
 # would call them): "normal" is N(0, 1), kaiming_* assume ReLU, xavier_* and orthogonal use gain 1.
@@ -683,3 +683,111 @@ def momentum_explorer(lr=0.05, momentum=0.0, steps=60, condition_number=10.0):
     """Chapter 04's explorer: gradient descent with momentum on an ill-conditioned quadratic. Sliders
     for the learning rate and the momentum, a Nesterov switch; the numbers are in ``.data``."""
     return MomentumExplorer(lr, momentum, steps, condition_number)
+
+
+# --------------------------------------------------------------------------------------------------
+# Optimizer explorer (chapter 05): five optimizers on one surface
+# --------------------------------------------------------------------------------------------------
+
+RACE_SCALES = np.array([1.0, 25.0])  # f(w) = 1/2 (w1^2 + 25 w2^2): axis-aligned, condition number 25
+RACE_START = (-2.5, 1.5)
+
+
+def optimizer_race(lr, beta1=0.9, beta2=0.999, steps=60):
+    """Run SGD, SGD with momentum beta1, Nesterov, RMSprop (alpha = beta2) and Adam (beta1, beta2), all with
+    learning rate ``lr``, on f(w) = 1/2 (w1^2 + 25 w2^2) from RACE_START. Returns {name: {"path", "loss"}}.
+    Every run uses the course's optimizer classes; a run that overflows stops early."""
+    from .optim import SGD, Adam, RMSprop
+
+    lr = as_float(lr, "lr", positive=True)
+    beta1, beta2 = as_float(beta1, "beta1"), as_float(beta2, "beta2")
+    for name, value in (("beta1", beta1), ("beta2", beta2)):
+        if not 0 <= value < 1:
+            raise ValueError(f"{name} must be in [0, 1), got {value}")
+    makers = {
+        "SGD": lambda p: SGD(p, lr=lr),
+        "momentum": lambda p: SGD(p, lr=lr, momentum=beta1),
+        "Nesterov": lambda p: SGD(p, lr=lr, momentum=beta1, nesterov=beta1 > 0),
+        "RMSprop": lambda p: RMSprop(p, lr=lr, alpha=beta2),
+        "Adam": lambda p: Adam(p, lr=lr, betas=(beta1, beta2)),
+    }
+    results = {}
+    for name, make in makers.items():
+        w = np.array(RACE_START, dtype=float)
+        opt = make([w])
+        path = [w.copy()]
+        with np.errstate(over="ignore", invalid="ignore"):
+            for _ in range(steps):
+                grad = RACE_SCALES * w
+                if not np.all(np.isfinite(grad)) or np.abs(w).max() > 1e6:
+                    break
+                opt.step([grad])
+                path.append(w.copy())
+        path = np.array(path)
+        results[name] = {"path": path, "loss": 0.5 * (path**2 * RACE_SCALES).sum(axis=1)}
+    return results
+
+
+class OptimizerExplorer(widgets.VBox):
+    """Sliders for lr, beta1 and beta2; left, five optimizers' paths on the contours; right, their losses."""
+
+    COLORS = {"SGD": "C0", "momentum": "C1", "Nesterov": "C2", "RMSprop": "C4", "Adam": "C3"}
+
+    def __init__(self, lr=0.05, beta1=0.9, beta2=0.999, steps=60):
+        style = {"description_width": "90px"}
+        self.lr_slider = widgets.FloatLogSlider(value=lr, base=10, min=-3, max=0, step=0.05,
+                                                description="learning rate", readout_format=".3g", style=style)
+        self.beta1_slider = widgets.FloatSlider(value=beta1, min=0.0, max=0.99, step=0.01, description="beta1",
+                                                style=style)
+        self.beta2_slider = widgets.FloatSlider(value=beta2, min=0.5, max=0.999, step=0.001, description="beta2",
+                                                readout_format=".3f", style=style)
+        self.steps = steps
+        self.image = widgets.Image(format="png")
+        self.data = None
+        self._plot = _BlittedFigure((9.0, 3.8))
+        fig = self._plot.fig
+        ax_path, ax_loss = fig.subplots(1, 2)
+        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.86, wspace=0.25)
+        grid = np.linspace(-3, 3, 121)
+        w1, w2 = np.meshgrid(grid, grid)
+        surface = 0.5 * (w1**2 + RACE_SCALES[1] * w2**2)
+        ax_path.contour(w1, w2, surface, levels=np.geomspace(0.01, surface.max(), 12), cmap="Greys", linewidths=0.7)
+        ax_path.plot(0, 0, "k*", markersize=10)
+        ax_path.set_xlim(-3, 3)
+        ax_path.set_ylim(-3, 3)
+        ax_path.set_aspect("equal")
+        ax_path.set_title("f(w) = (w1^2 + 25 w2^2) / 2", fontsize=10)
+        ax_loss.set_yscale("log")
+        ax_loss.set_ylim(1e-8, 1e4)
+        ax_loss.set_xlim(0, steps)
+        ax_loss.yaxis.set_minor_locator(NullLocator())
+        ax_loss.set_xlabel("step")
+        ax_loss.set_ylabel("loss")
+        self._paths, self._losses = {}, {}
+        for name, color in self.COLORS.items():
+            (self._paths[name],) = ax_path.plot([], [], "o-", color=color, markersize=2, linewidth=1, label=name)
+            (self._losses[name],) = ax_loss.plot([], [], "-", color=color, label=name)
+        ax_loss.legend(fontsize=8, loc="lower left", ncols=2)
+        self._title = fig.text(0.5, 0.96, "", ha="center", va="center", fontsize=10)
+        self._plot.dynamic = (*self._paths.values(), *self._losses.values(), self._title)
+        for control in (self.lr_slider, self.beta1_slider, self.beta2_slider):
+            control.observe(self.update, names="value")
+        super().__init__([widgets.HBox([self.lr_slider, self.beta1_slider, self.beta2_slider]), self.image])
+        self.update()
+
+    def update(self, change=None):
+        """Rerun the five optimizers for the current sliders and redraw."""
+        self.data = optimizer_race(self.lr_slider.value, self.beta1_slider.value, self.beta2_slider.value, self.steps)
+        for name, run in self.data.items():
+            self._paths[name].set_data(run["path"][:, 0], run["path"][:, 1])
+            self._losses[name].set_data(np.arange(len(run["loss"])), np.clip(run["loss"], 1e-8, 1e4))
+        final = ", ".join(f"{name} {run['loss'][-1]:.1e}" for name, run in self.data.items())
+        self._title.set_text(f"loss after {self.steps} steps: {final}")
+        self.image.value = self._plot.png()
+
+
+def optimizer_explorer(lr=0.05, beta1=0.9, beta2=0.999, steps=60):
+    """Chapter 05's explorer: SGD, momentum, Nesterov, RMSprop and Adam side by side on one surface, with
+    sliders for the learning rate, beta1 (momentum, Adam's first moment) and beta2 (RMSprop's alpha, Adam's
+    second moment). The numbers are in ``.data`` (``optimizer_race``)."""
+    return OptimizerExplorer(lr, beta1, beta2, steps)

@@ -79,3 +79,23 @@ def test_momentum_experiment_and_explorer():
         control.value = value
         assert bytes(explorer.image.value) != before_image
         assert before_path.shape != explorer.data["path"].shape or not np.allclose(before_path, explorer.data["path"])
+
+
+def test_optimizer_race_and_explorer():
+    from course_lib.widgets import optimizer_explorer, optimizer_race
+
+    race = optimizer_race(0.05)
+    assert set(race) == {"SGD", "momentum", "Nesterov", "RMSprop", "Adam"}
+    assert all(run["path"].shape == (61, 2) for run in race.values())
+    assert race["momentum"]["loss"][-1] < race["SGD"]["loss"][-1]  # momentum is faster on this valley
+    diverging = optimizer_race(0.2)  # lr * 25 = 5 > 2: plain SGD diverges, Adam does not
+    assert diverging["SGD"]["loss"][-1] > diverging["SGD"]["loss"][0]
+    assert diverging["Adam"]["loss"][-1] < diverging["Adam"]["loss"][0]
+    with pytest.raises(ValueError, match=r"beta2 must be in \[0, 1\)"):
+        optimizer_race(0.1, beta2=1.0)
+    explorer = optimizer_explorer()
+    for control, value in [(explorer.lr_slider, 0.1), (explorer.beta1_slider, 0.5), (explorer.beta2_slider, 0.9)]:
+        before_image, before = bytes(explorer.image.value), explorer.data["Adam"]["path"].copy()
+        control.value = value
+        assert bytes(explorer.image.value) != before_image
+        assert not np.allclose(before, explorer.data["Adam"]["path"])
