@@ -159,6 +159,19 @@ WRONG = {
         (lambda k: (k - 1) / (k + 1), "gradient descent's rate"),
         (lambda k: 0.9, "expected"),
     ],
+    "bias_correction": [
+        (lambda m, v, t, b1, b2: (m, v), "m_hat equals m"),
+        (lambda m, v, t, b1, b2: (m / (1 - b1 ** (t - 1)) if t > 1 else m / (1 - b1), v / (1 - b2**t)), "beta1**(t-1)"),
+        (lambda m, v, t, b1, b2: (m / (1 - b1**t), v / (1 - b1**t)), "with beta2, not beta1"),
+        (lambda m, v, t, b1, b2: m / (1 - b1**t), "return the pair (m_hat, v_hat)"),
+    ],
+    "rmsprop_update": [
+        (lambda w, s, g, lr, a, eps: (w - lr * g / np.sqrt(a * s + (1 - a) * g**2 + eps), a * s + (1 - a) * g**2),
+         "eps is inside the square root"),
+        (lambda w, s, g, lr, a, eps: (w - lr * g / (np.sqrt(s) + eps), a * s + (1 - a) * g**2), "the old s"),
+        (lambda w, s, g, lr, a, eps: (w, a * s + (1 - a) * g), "s averages g, not g**2"),
+        (lambda w, s, g, lr, a, eps: (w - lr * g, a * s + (1 - a) * g**2), "expected"),
+    ],
 }
 
 
