@@ -15,7 +15,14 @@ import time
 
 import numpy as np
 
-from course_lib.widgets import bias_explorer, init_explorer, lr_explorer, momentum_explorer, neuron_explorer
+from course_lib.widgets import (
+    bias_explorer,
+    init_explorer,
+    lr_explorer,
+    momentum_explorer,
+    neuron_explorer,
+    optimizer_explorer,
+)
 
 
 def slider_grid(slider):
@@ -78,6 +85,9 @@ def main():
     explorer = momentum_explorer()
     report("momentum_explorer, momentum slider", measure(explorer, explorer.momentum_slider, args.changes, rng))
     report("momentum_explorer, learning-rate slider", measure(explorer, explorer.lr_slider, args.changes, rng))
+    explorer = optimizer_explorer()
+    report("optimizer_explorer, learning-rate slider", measure(explorer, explorer.lr_slider, args.changes, rng))
+    report("optimizer_explorer, beta2 slider", measure(explorer, explorer.beta2_slider, args.changes, rng))
 
 if __name__ == "__main__":
     main()
