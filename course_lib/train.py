@@ -39,6 +39,7 @@ class History:
     lr: list = field(default_factory=list)
     grad_norm: list = field(default_factory=list)
     update_ratio: list = field(default_factory=list)  # one list per step: one ratio per weight matrix
+    penalty: list = field(default_factory=list)  # per epoch, when a penalty is given
     diverged_at_step: int | None = None  # the step whose logits overflowed to inf/nan; training stopped there
 
 
@@ -99,11 +100,14 @@ def _check_data(x, y, model, name):
 
 
 def train(model, optimizer, x, y, epochs, batch_size=32, rng=None, scheduler=None, x_val=None, y_val=None,
-          clip_norm=None, progress=True):
+          clip_norm=None, penalty=None, progress=True):
     """Train ``model`` (an ``MLP``) with ``optimizer`` on ``(x, y)`` for ``epochs`` epochs; return a ``History``.
 
     ``scheduler``: a ``course_lib.schedules.Scheduler`` (its ``step()`` is called before every optimizer
     step). ``clip_norm``: clip the total gradient norm to this value (``clip_grad_norm``).
+    ``penalty``: a ``course_lib.regularization`` penalty (``L1``/``L2``); its gradient is added to the
+    loss gradient before clipping; ``history.loss`` stays the data loss, ``history.penalty`` holds the
+    penalty's value per epoch (mean over the epoch's steps).
     The model's parameters must be the optimizer's (``optimizer.params is model.params`` element-wise).
     """
     if not isinstance(model, MLP):
@@ -124,7 +128,7 @@ def train(model, optimizer, x, y, epochs, batch_size=32, rng=None, scheduler=Non
     n = len(y)
     for epoch in range(1, epochs + 1):
         order = rng.permutation(n)
-        losses, correct = [], 0
+        losses, correct, penalty_values = [], 0, []
         for start in range(0, n, batch_size):
             batch = order[start:start + batch_size]
             with np.errstate(over="ignore", invalid="ignore"):  # an overflow is detected and reported below
@@ -134,6 +138,10 @@ def train(model, optimizer, x, y, epochs, batch_size=32, rng=None, scheduler=Non
                 break
             loss, dlogits = softmax_cross_entropy(logits, y[batch])
             grads = model.backward(dlogits)
+            if penalty is not None:
+                penalty_value, penalty_grads = penalty(model.params)
+                grads = [g + pg for g, pg in zip(grads, penalty_grads)]
+                penalty_values.append(penalty_value)
             history.grad_norm.append(clip_grad_norm(grads, clip_norm) if clip_norm else _total_norm(grads))
             if scheduler is not None:
                 scheduler.step()
@@ -149,6 +157,8 @@ def train(model, optimizer, x, y, epochs, batch_size=32, rng=None, scheduler=Non
             bar.update(epoch, f"diverged at step {history.diverged_at_step}: the logits overflowed")
             break
         history.loss.append(float(np.sum(losses) / n))
+        if penalty is not None:
+            history.penalty.append(float(np.mean(penalty_values)))
         history.accuracy.append(correct / n)
         text = f"loss {history.loss[-1]:.4f}, accuracy {history.accuracy[-1]:.1%}"
         if x_val is not None:

@@ -1,0 +1,101 @@
+"""Magnitude pruning: zero the weights of smallest absolute value, with an exact sparsity.
+
+``sparsity`` is the fraction of weights set to zero: exactly ``round(sparsity * n)`` of them, so 0 keeps
+everything and 1 removes everything. Ties in |w| are broken deterministically: among equal magnitudes,
+the weight that comes first (in C order; across layers, in list order) is pruned first.
+A mask is a boolean array, True where the weight is kept.
+
+Han, Pool, Tran & Dally 2015, "Learning both Weights and Connections for Efficient Neural Networks"
+(magnitude pruning, fine-tuning); Zhu & Gupta 2017, "To prune, or not to prune" (the gradual schedule).
+"""
+
+import numpy as np
+
+from ._checks import as_float
+
+__all__ = ["magnitude_prune", "global_magnitude_prune", "gradual_sparsity", "sparsity_report"]
+
+
+def _check_sparsity(sparsity):
+    sparsity = as_float(sparsity, "sparsity")
+    if not 0.0 <= sparsity <= 1.0:
+        raise ValueError(f"sparsity must be in [0, 1], got {sparsity}")
+    return sparsity
+
+
+def _check_weight(w, name):
+    if not isinstance(w, np.ndarray) or not np.issubdtype(w.dtype, np.floating):
+        raise TypeError(f"{name} must be a float numpy array, got {type(w).__name__}")
+    if w.size == 0:
+        raise ValueError(f"{name} is empty")
+    if not np.all(np.isfinite(w)):
+        raise ValueError(f"{name} contains nan or inf; magnitudes cannot be ranked")
+    return w
+
+
+def _prune_smallest(magnitudes, count):
+    """Boolean keep-mask over the flat ``magnitudes`` that drops the ``count`` smallest (stable order)."""
+    keep = np.ones(magnitudes.size, dtype=bool)
+    keep[np.argsort(magnitudes, kind="stable")[:count]] = False
+    return keep
+
+
+def magnitude_prune(w, sparsity):
+    """Zero the ``round(sparsity * w.size)`` entries of ``w`` with the smallest |w|; return ``(pruned, mask)``.
+
+    ``w`` itself is not changed. ``mask`` is True where the weight is kept.
+    """
+    w = _check_weight(w, "w")
+    count = int(round(_check_sparsity(sparsity) * w.size))
+    mask = _prune_smallest(np.abs(w).ravel(), count).reshape(w.shape)
+    return np.where(mask, w, 0).astype(w.dtype, copy=False), mask
+
+
+def global_magnitude_prune(weights, sparsity):
+    """Prune the smallest weights of *all* arrays together: ``round(sparsity * total)`` zeros in all, shared
+    unevenly between layers (layers with small weights lose more). Returns ``(pruned_list, masks)``."""
+    weights = list(weights)
+    if not weights:
+        raise ValueError("weights is empty")
+    for i, w in enumerate(weights):
+        _check_weight(w, f"weights[{i}]")
+    total = sum(w.size for w in weights)
+    count = int(round(_check_sparsity(sparsity) * total))
+    keep = _prune_smallest(np.concatenate([np.abs(w).ravel() for w in weights]), count)
+    masks, start = [], 0
+    for w in weights:
+        masks.append(keep[start:start + w.size].reshape(w.shape))
+        start += w.size
+    return [np.where(m, w, 0).astype(w.dtype, copy=False) for w, m in zip(weights, masks)], masks
+
+
+def gradual_sparsity(step, final_sparsity, initial_sparsity=0.0, start_step=0, num_prunes=10, prune_every=1):
+    """Zhu & Gupta (2017), eq. 1: the target sparsity at ``step``,
+
+        s_t = s_f + (s_i - s_f) * (1 - (t - t0) / (n * dt))^3     for t0 <= t <= t0 + n dt,
+
+    ``s_i`` before ``t0`` and ``s_f`` after. Pruning is fast at first and slows down as the network has
+    fewer weights to spare. ``n = num_prunes`` pruning events, ``dt = prune_every`` steps apart; both must be
+    >= 1 (a schedule that divides by ``prune_steps // 10`` breaks for fewer than 10 steps: chapter 07).
+    """
+    s_f, s_i = _check_sparsity(final_sparsity), _check_sparsity(initial_sparsity)
+    for name, value, low in (("step", step, 0), ("start_step", start_step, 0), ("num_prunes", num_prunes, 1),
+                             ("prune_every", prune_every, 1)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+    if step <= start_step:
+        return s_i
+    progress = min((step - start_step) / (num_prunes * prune_every), 1.0)
+    return s_f + (s_i - s_f) * (1.0 - progress) ** 3
+
+
+def sparsity_report(weights, names=None):
+    """One row per array: name, shape, number of zeros, fraction of zeros; and a last row for all of them."""
+    weights = list(weights)
+    names = [f"W{i + 1}" for i in range(len(weights))] if names is None else list(names)
+    if len(names) != len(weights):
+        raise ValueError(f"names must have one entry per array: {len(names)} for {len(weights)}")
+    rows = [(name, w.shape, int(np.count_nonzero(w == 0)), float(np.mean(w == 0))) for name, w in zip(names, weights)]
+    zeros, total = sum(r[2] for r in rows), sum(w.size for w in weights)
+    rows.append(("all", (total,), zeros, zeros / total if total else 0.0))
+    return rows

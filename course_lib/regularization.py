@@ -1,0 +1,64 @@
+"""L1 and L2 weight penalties: each returns ``(penalty, gradients)`` for a parameter list.
+
+    L2:  penalty = (strength / 2) * sum ||W||^2      gradient  strength * W
+    L1:  penalty = strength * sum |W|                 gradient  strength * sign(W)   (0 at W = 0, a subgradient)
+
+By default they apply to the weights (arrays with 2 or more dimensions), not to the biases (1-D): a bias
+only shifts a unit, it does not make the function more wiggly, and shrinking it toward 0 just moves
+decision boundaries toward the origin (chapter 03). ``include_biases=True`` penalizes them too.
+For plain SGD, L2 with strength lambda is exactly weight decay lambda (chapter 06 shows it numerically;
+Goodfellow et al., "Deep Learning", 7.1.1); for Adam it is not (chapter 05).
+"""
+
+import numpy as np
+
+from ._checks import as_float
+
+__all__ = ["L1", "L2"]
+
+
+class _Penalty:
+    def __init__(self, strength, include_biases=False):
+        self.strength = as_float(strength, "strength", nonnegative=True)
+        if not isinstance(include_biases, bool):
+            raise TypeError(f"include_biases must be True or False, got {include_biases!r}")
+        self.include_biases = include_biases
+
+    def applies_to(self, param):
+        return param.ndim >= 2 or self.include_biases
+
+    def __call__(self, params):
+        """``(penalty, grads)``: the penalty's value and one gradient array per parameter (zeros where it
+        does not apply)."""
+        params = list(params)
+        for i, p in enumerate(params):
+            if not isinstance(p, np.ndarray) or not np.issubdtype(p.dtype, np.floating):
+                raise TypeError(f"params[{i}] must be a float numpy array, got {type(p).__name__}")
+            if not np.all(np.isfinite(p)):
+                raise ValueError(f"params[{i}] contains nan or inf")
+        value, grads = 0.0, []
+        for p in params:
+            if self.applies_to(p):
+                term, grad = self._term(p)
+                value += term
+                grads.append(grad.astype(p.dtype, copy=False))
+            else:
+                grads.append(np.zeros_like(p))
+        return float(value), grads
+
+    def __repr__(self):
+        return f"{type(self).__name__}(strength={self.strength}, include_biases={self.include_biases})"
+
+
+class L2(_Penalty):
+    """(strength / 2) * sum of squared weights; gradient strength * W ("ridge", "weight decay" for SGD)."""
+
+    def _term(self, p):
+        return 0.5 * self.strength * float(np.sum(p.astype(np.float64) ** 2)), self.strength * p
+
+
+class L1(_Penalty):
+    """strength * sum of |weights|; gradient strength * sign(W) ("lasso"): drives weights to exactly 0."""
+
+    def _term(self, p):
+        return self.strength * float(np.sum(np.abs(p))), self.strength * np.sign(p)
