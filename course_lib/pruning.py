@@ -13,7 +13,8 @@ import numpy as np
 
 from ._checks import as_float
 
-__all__ = ["magnitude_prune", "global_magnitude_prune", "gradual_sparsity", "sparsity_report"]
+__all__ = ["magnitude_prune", "global_magnitude_prune", "gradual_sparsity", "sparsity_report", "Pruner",
+           "structured_prune", "mask_units"]
 
 
 def _check_sparsity(sparsity):
@@ -99,3 +100,79 @@ def sparsity_report(weights, names=None):
     zeros, total = sum(r[2] for r in rows), sum(w.size for w in weights)
     rows.append(("all", (total,), zeros, zeros / total if total else 0.0))
     return rows
+
+
+# --------------------------------------------------------------------------------------------------
+# Keeping masks during training, and structured (whole-unit) pruning
+# --------------------------------------------------------------------------------------------------
+
+
+class Pruner:
+    """Keeps pruned weights at zero during training: ``mask_gradients`` zeroes their gradients before the
+    optimizer step, ``apply`` zeroes the weights again after it (momentum or weight decay cannot regrow
+    them). ``masks`` has one boolean array per weight matrix of ``model`` (True = kept)."""
+
+    def __init__(self, model, masks):
+        self.model = model
+        self.masks = [np.asarray(m, dtype=bool) for m in masks]
+        if len(self.masks) != len(model.weights):
+            raise ValueError(f"masks must have one entry per weight matrix: {len(self.masks)} for {len(model.weights)}")
+        for i, (m, W) in enumerate(zip(self.masks, model.weights)):
+            if m.shape != W.shape:
+                raise ValueError(f"masks[{i}] has shape {m.shape} but W{i + 1} has shape {W.shape}")
+        self.apply()
+
+    def apply(self):
+        """Zero the pruned weights in place."""
+        for W, m in zip(self.model.weights, self.masks):
+            W *= m
+
+    def mask_gradients(self, grads):
+        """Zero the gradients of pruned weights (grads in ``model.params`` order: W1, b1, W2, b2, ...)."""
+        grads = list(grads)
+        for i, m in enumerate(self.masks):
+            grads[2 * i] = grads[2 * i] * m
+        return grads
+
+
+def _hidden_unit_norms(model, layer):
+    return np.linalg.norm(model.weights[layer], axis=0)  # incoming weights of each unit of hidden layer `layer`
+
+
+def structured_prune(model, sparsity):
+    """Remove ``round(sparsity * width)`` whole units from every hidden layer, those with the smallest norm
+    of incoming weights. Returns ``(smaller_model, kept)``: a new, narrower MLP and, per hidden layer, the
+    indices of the units kept. Its outputs equal those of ``mask_units(model, kept)``."""
+    import copy
+
+    sparsity = _check_sparsity(sparsity)
+    smaller = copy.deepcopy(model)
+    smaller._cache = None
+    kept = []
+    for layer in range(len(model.weights) - 1):
+        width = model.sizes[layer + 1]
+        remove = min(int(round(sparsity * width)), width - 1)  # keep at least one unit per layer
+        keep_mask = _prune_smallest(_hidden_unit_norms(model, layer), remove)
+        kept.append(np.flatnonzero(keep_mask))
+    for layer, units in enumerate(kept):
+        W_in, b, W_out = 2 * layer, 2 * layer + 1, 2 * layer + 2
+        smaller.params[W_in] = smaller.params[W_in][:, units].copy()
+        smaller.params[b] = smaller.params[b][units].copy()
+        smaller.params[W_out] = smaller.params[W_out][units, :].copy()
+        smaller.sizes[layer + 1] = len(units)
+    return smaller, kept
+
+
+def mask_units(model, kept):
+    """A copy of ``model`` in which every hidden unit not in ``kept`` is cut off: its incoming weights, its
+    bias and its outgoing weights are zero (same shapes as ``model``)."""
+    import copy
+
+    masked = copy.deepcopy(model)
+    masked._cache = None
+    for layer, units in enumerate(kept):
+        drop = np.setdiff1d(np.arange(model.sizes[layer + 1]), units)
+        masked.params[2 * layer][:, drop] = 0
+        masked.params[2 * layer + 1][drop] = 0
+        masked.params[2 * layer + 2][drop, :] = 0
+    return masked

@@ -100,14 +100,15 @@ def _check_data(x, y, model, name):
 
 
 def train(model, optimizer, x, y, epochs, batch_size=32, rng=None, scheduler=None, x_val=None, y_val=None,
-          clip_norm=None, penalty=None, progress=True):
+          clip_norm=None, penalty=None, pruner=None, progress=True):
     """Train ``model`` (an ``MLP``) with ``optimizer`` on ``(x, y)`` for ``epochs`` epochs; return a ``History``.
 
     ``scheduler``: a ``course_lib.schedules.Scheduler`` (its ``step()`` is called before every optimizer
     step). ``clip_norm``: clip the total gradient norm to this value (``clip_grad_norm``).
     ``penalty``: a ``course_lib.regularization`` penalty (``L1``/``L2``); its gradient is added to the
     loss gradient before clipping; ``history.loss`` stays the data loss, ``history.penalty`` holds the
-    penalty's value per epoch (mean over the epoch's steps).
+    penalty's value per epoch (mean over the epoch's steps). ``pruner``: a ``course_lib.pruning.Pruner``;
+    pruned weights get zero gradients and are re-zeroed after every step (no regrowth).
     The model's parameters must be the optimizer's (``optimizer.params is model.params`` element-wise).
     """
     if not isinstance(model, MLP):
@@ -142,11 +143,15 @@ def train(model, optimizer, x, y, epochs, batch_size=32, rng=None, scheduler=Non
                 penalty_value, penalty_grads = penalty(model.params)
                 grads = [g + pg for g, pg in zip(grads, penalty_grads)]
                 penalty_values.append(penalty_value)
+            if pruner is not None:
+                grads = pruner.mask_gradients(grads)
             history.grad_norm.append(clip_grad_norm(grads, clip_norm) if clip_norm else _total_norm(grads))
             if scheduler is not None:
                 scheduler.step()
             before = [W.copy() for W in model.weights]
             optimizer.step(grads)
+            if pruner is not None:
+                pruner.apply()
             history.lr.append(optimizer.lr)
             with np.errstate(over="ignore", invalid="ignore"):
                 history.update_ratio.append([float(np.linalg.norm(W - W0) / max(np.linalg.norm(W0), 1e-12))

@@ -86,3 +86,48 @@ def test_sparsity_report():
 def test_bad_input(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+# --------------------------------------------------------------------------------------------------
+# Pruner and structured pruning
+# --------------------------------------------------------------------------------------------------
+
+from course_lib import data  # noqa: E402
+from course_lib.nn import MLP  # noqa: E402
+from course_lib.optim import SGD  # noqa: E402
+from course_lib.pruning import Pruner, mask_units, structured_prune  # noqa: E402
+from course_lib.train import train  # noqa: E402
+
+
+def test_pruner_keeps_pruned_weights_at_zero_during_training():
+    x, y = data.moons(n=200, rng=0)
+    model = MLP([2, 32, 32, 2], rng=0, dtype="float64")
+    _, masks = global_magnitude_prune(model.weights, 0.7)
+    pruner = Pruner(model, masks)
+    history = train(model, SGD(model.params, lr=0.1, momentum=0.9, weight_decay=1e-3), x, y, epochs=20, rng=0,
+                    pruner=pruner, progress=False)
+    for W, m in zip(model.weights, masks):
+        assert np.all(W[~m] == 0)  # no regrowth, even with momentum and weight decay
+    assert sum(np.count_nonzero(~m) for m in masks) == round(0.7 * sum(W.size for W in model.weights))
+    assert history.accuracy[-1] > 0.85  # fine-tuning with 30% of the weights still fits the moons
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
+def test_structured_pruning_equals_masking(activation):
+    rng = np.random.default_rng(0)
+    model = MLP([5, 16, 12, 3], activation=activation, bias_init=0.1, rng=0, dtype="float64")
+    smaller, kept = structured_prune(model, 0.5)
+    assert smaller.sizes == [5, 8, 6, 3] and [len(k) for k in kept] == [8, 6]
+    assert [p.shape for p in smaller.params] == [(5, 8), (8,), (8, 6), (6,), (6, 3), (3,)]
+    x = rng.normal(size=(20, 5))
+    np.testing.assert_allclose(smaller.forward(x), mask_units(model, kept).forward(x), rtol=1e-12, atol=1e-12)
+    norms = np.linalg.norm(model.weights[0], axis=0)  # the units kept have the largest incoming norms
+    assert norms[kept[0]].min() >= np.delete(norms, kept[0]).max()
+
+
+def test_pruner_bad_masks():
+    model = MLP([2, 3, 2], rng=0)
+    with pytest.raises(ValueError, match="one entry per weight matrix"):
+        Pruner(model, [np.ones((2, 3))])
+    with pytest.raises(ValueError, match=r"masks\[1\] has shape \(2, 3\) but W2 has shape \(3, 2\)"):
+        Pruner(model, [np.ones((2, 3)), np.ones((2, 3))])

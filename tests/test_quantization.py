@@ -77,3 +77,16 @@ def test_zero_tensor_and_exact_zero():
 def test_bad_input(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_fake_quantize_model():
+    from course_lib.nn import MLP
+    from course_lib.quantization import fake_quantize_model
+
+    model = MLP([4, 16, 3], rng=0, dtype="float64")
+    x = np.random.default_rng(0).normal(size=(50, 4))
+    logits = model.forward(x)
+    errors = [np.abs(fake_quantize_model(model, bits).forward(x) - logits).max() for bits in (2, 4, 8, 16)]
+    assert all(b < a for a, b in zip(errors, errors[1:])) and errors[-1] < 1e-3
+    assert all(np.array_equal(p, q) for p, q in zip(model.biases, fake_quantize_model(model, 4).biases))
+    np.testing.assert_array_equal(model.forward(x), logits)  # the original is untouched
