@@ -442,6 +442,24 @@ class _BlittedFigure:
         return buffer.getvalue()
 
 
+def _loss_axis(ax, steps, low, high, label="loss"):
+    """A log-scale loss-per-step axis with fixed limits (so that the blitted background stays valid)."""
+    ax.set_yscale("log")
+    ax.set_ylim(low, high)
+    ax.set_xlim(0, steps)
+    ax.yaxis.set_minor_locator(NullLocator())
+    ax.set_xlabel("step")
+    ax.set_ylabel(label)
+
+
+def _contours(ax, w1, w2, surface, levels, extent, title, cmap="viridis", linewidth=0.8):
+    """Loss contours on the (w1, w2) grid, the minimum marked, fixed limits."""
+    ax.contour(w1, w2, surface, levels=levels, cmap=cmap, linewidths=linewidth)
+    ax.set_xlim(*extent[:2])
+    ax.set_ylim(*extent[2:])
+    ax.set_title(title, fontsize=10)
+
+
 class LrExplorer(widgets.VBox):
     """A log-scale learning-rate slider; left, the (w, b) trajectory on the loss contours; right, the loss curve."""
 
@@ -461,21 +479,13 @@ class LrExplorer(widgets.VBox):
         w_grid, b_grid = np.meshgrid(np.linspace(-3, 5, 121), np.linspace(-5, 4, 121))
         thetas = np.stack([w_grid.ravel(), b_grid.ravel()])
         surface = np.mean((features @ thetas - y[:, None]) ** 2, axis=0).reshape(w_grid.shape)
-        ax_path.contour(w_grid, b_grid, surface, levels=np.geomspace(surface.min() + 0.05, surface.max(), 14),
-                        cmap="viridis", linewidths=0.8)
+        _contours(ax_path, w_grid, b_grid, surface, np.geomspace(surface.min() + 0.05, surface.max(), 14),
+                  (-3, 5, -5, 4), "gradient descent on the loss surface")
         best = np.linalg.lstsq(features, y, rcond=None)[0]
         ax_path.plot(*best, "k*", markersize=10)
-        ax_path.set_xlim(-3, 5)
-        ax_path.set_ylim(-5, 4)
         ax_path.set_xlabel("weight w")
         ax_path.set_ylabel("bias b")
-        ax_path.set_title("gradient descent on the loss surface", fontsize=10)
-        ax_loss.set_yscale("log")
-        ax_loss.set_ylim(1e-2, 1e4)
-        ax_loss.set_xlim(0, steps)
-        ax_loss.yaxis.set_minor_locator(NullLocator())
-        ax_loss.set_xlabel("step")
-        ax_loss.set_ylabel("loss (MSE)")
+        _loss_axis(ax_loss, steps, 1e-2, 1e4, "loss (MSE)")
         ax_loss.axhline(float(np.mean((features @ best - y) ** 2)), color="gray", linewidth=0.8, linestyle=":")
         (self._path,) = ax_path.plot([], [], "o-", color="C3", markersize=3, linewidth=1)
         (self._loss,) = ax_loss.plot([], [], "o-", color="C3", markersize=3)
@@ -645,18 +655,11 @@ class MomentumExplorer(widgets.VBox):
         w1, w2 = np.meshgrid(grid, grid)
         points = np.stack([w1.ravel(), w2.ravel()], axis=1)
         surface = 0.5 * np.einsum("ni,ij,nj->n", points, A, points).reshape(w1.shape)
-        ax_path.contour(w1, w2, surface, levels=np.geomspace(0.01, surface.max(), 12), cmap="viridis", linewidths=0.8)
+        _contours(ax_path, w1, w2, surface, np.geomspace(0.01, surface.max(), 12), (-3, 3, -3, 3),
+                  f"f(w) = w.A.w / 2, condition number {condition_number:g}")
         ax_path.plot(0, 0, "k*", markersize=10)
-        ax_path.set_xlim(-3, 3)
-        ax_path.set_ylim(-3, 3)
         ax_path.set_aspect("equal")
-        ax_path.set_title(f"f(w) = w.A.w / 2, condition number {condition_number:g}", fontsize=10)
-        ax_loss.set_yscale("log")
-        ax_loss.set_ylim(1e-8, 1e3)
-        ax_loss.set_xlim(0, steps)
-        ax_loss.yaxis.set_minor_locator(NullLocator())
-        ax_loss.set_xlabel("step")
-        ax_loss.set_ylabel("loss")
+        _loss_axis(ax_loss, steps, 1e-8, 1e3)
         (self._path,) = ax_path.plot([], [], "o-", color="C3", markersize=2.5, linewidth=1)
         (self._loss,) = ax_loss.plot([], [], "-", color="C3")
         self._title = fig.text(0.5, 0.96, "", ha="center", va="center", fontsize=11)
@@ -751,18 +754,11 @@ class OptimizerExplorer(widgets.VBox):
         grid = np.linspace(-3, 3, 121)
         w1, w2 = np.meshgrid(grid, grid)
         surface = 0.5 * (w1**2 + RACE_SCALES[1] * w2**2)
-        ax_path.contour(w1, w2, surface, levels=np.geomspace(0.01, surface.max(), 12), cmap="Greys", linewidths=0.7)
+        _contours(ax_path, w1, w2, surface, np.geomspace(0.01, surface.max(), 12), (-3, 3, -3, 3),
+                  "f(w) = (w1^2 + 25 w2^2) / 2", cmap="Greys", linewidth=0.7)
         ax_path.plot(0, 0, "k*", markersize=10)
-        ax_path.set_xlim(-3, 3)
-        ax_path.set_ylim(-3, 3)
         ax_path.set_aspect("equal")
-        ax_path.set_title("f(w) = (w1^2 + 25 w2^2) / 2", fontsize=10)
-        ax_loss.set_yscale("log")
-        ax_loss.set_ylim(1e-8, 1e4)
-        ax_loss.set_xlim(0, steps)
-        ax_loss.yaxis.set_minor_locator(NullLocator())
-        ax_loss.set_xlabel("step")
-        ax_loss.set_ylabel("loss")
+        _loss_axis(ax_loss, steps, 1e-8, 1e4)
         self._paths, self._losses = {}, {}
         for name, color in self.COLORS.items():
             (self._paths[name],) = ax_path.plot([], [], "o-", color=color, markersize=2, linewidth=1, label=name)
