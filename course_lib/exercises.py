@@ -27,7 +27,8 @@ from .init import truncated_normal_std
 __all__ = ["Result", "grade", "EXERCISES", "check_dense_forward", "check_dense_backward",
            "check_xavier_std", "check_he_normal", "check_truncated_normal", "check_stable_softmax",
            "check_clip_grad_norm", "check_prior_bias", "check_dead_fraction", "check_momentum_update",
-           "check_optimal_momentum", "check_bias_correction", "check_rmsprop_update"]
+           "check_optimal_momentum", "check_bias_correction", "check_rmsprop_update", "check_l2_penalty",
+           "check_soft_threshold", "check_prune_mask", "check_symmetric_quantize"]
 
 
 class Result(NamedTuple):
@@ -438,6 +439,139 @@ def _grade_rmsprop_update(fn):
     return "s = alpha s + (1 - alpha) g^2, then w = w - lr g / (sqrt(s) + eps), as torch.optim.RMSprop."
 
 
+# --------------------------------------------------------------------------------------------------
+# Chapter 06
+# --------------------------------------------------------------------------------------------------
+
+
+@_exercise("l2_penalty")
+def _grade_l2_penalty(fn):
+    W = np.array([[1.0, -2.0], [0.5, 3.0]])
+    strength = 0.1
+    out = _call(fn, W.copy(), strength, case=" (W=[[1, -2], [0.5, 3]], strength=0.1)")
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        raise _Wrong(f"return the pair (penalty, grad), got {type(out).__name__}")
+    try:
+        value = float(out[0])
+    except (TypeError, ValueError):
+        raise _Wrong(f"the penalty should be a number, got {type(out[0]).__name__}") from None
+    grad = _as_array(out[1], "grad")
+    want_value, want_grad = 0.5 * strength * np.sum(W**2), strength * W
+    if grad.shape != W.shape:
+        raise _Wrong(f"grad has shape {grad.shape}, expected W's shape {W.shape}", "one gradient entry per weight.")
+    if math.isclose(value, strength * np.sum(W**2)) and np.allclose(grad, want_grad):
+        raise _Wrong(f"penalty {value:g} has no 1/2, but your gradient is strength * W",
+                     "the derivative of strength * W^2 is 2 strength W: with gradient strength * W, "
+                     "the penalty is (strength / 2) * sum W^2.")
+    if np.allclose(grad, 2 * want_grad):
+        raise _Wrong("grad is 2 * strength * W", "with penalty (strength / 2) sum W^2 the gradient is strength * W.")
+    if np.allclose(grad, strength * np.sign(W)):
+        raise _Wrong("grad is strength * sign(W): that is L1's", "L2's gradient is proportional to W itself.")
+    if not math.isclose(value, want_value):
+        raise _Wrong(f"penalty is {value:g}, expected {want_value:g}", "(strength / 2) * np.sum(W**2).")
+    if not np.allclose(grad, want_grad):
+        raise _Wrong(f"grad is {grad.tolist()}, expected {want_grad.tolist()}", "grad = strength * W.")
+    return "penalty (strength/2) sum W^2 and gradient strength W: the gradient of that penalty."
+
+
+@_exercise("soft_threshold")
+def _grade_soft_threshold(fn):
+    w = np.array([-1.5, -0.2, 0.0, 0.05, 0.3, 2.0])
+    threshold = 0.25
+    case = " (w=[-1.5, -0.2, 0, 0.05, 0.3, 2], threshold=0.25)"
+    got = _as_array(_call(fn, w.copy(), threshold, case=case), "the result")
+    want = np.sign(w) * np.maximum(np.abs(w) - threshold, 0)
+    if got.shape != w.shape:
+        raise _Wrong(f"result has shape {got.shape}, expected {w.shape}{case}")
+    if np.allclose(got, w - threshold * np.sign(w)):
+        raise _Wrong(f"small weights crossed zero: {np.round(got, 3).tolist()}{case}",
+                     "that is a subgradient step; stop at zero: max(|w| - threshold, 0), with w's sign.")
+    if np.allclose(got, np.where(np.abs(w) > threshold, w, 0)):
+        raise _Wrong(f"large weights were not shrunk{case}",
+                     "that is hard thresholding (pruning); soft thresholding also moves the survivors "
+                     "toward 0 by threshold.")
+    if np.allclose(got, np.maximum(np.abs(w) - threshold, 0)):
+        raise _Wrong(f"negative weights became positive{case}", "multiply by np.sign(w).")
+    if not np.allclose(got, want):
+        raise _Wrong(f"got {np.round(got, 3).tolist()}, expected {np.round(want, 3).tolist()}{case}",
+                     "sign(w) * max(|w| - threshold, 0).")
+    return (f"sign(w) max(|w| - t, 0): {int(np.sum(want == 0))} of {w.size} weights exactly 0, the others shrunk "
+            "by t (the proximal step of L1).")
+
+
+# --------------------------------------------------------------------------------------------------
+# Chapter 07
+# --------------------------------------------------------------------------------------------------
+
+
+@_exercise("prune_mask")
+def _grade_prune_mask(fn):
+    rng = np.random.default_rng(7)
+    cases = [(rng.normal(size=(3, 3)), 0.3), (rng.normal(size=(4, 5)), 0.5), (rng.normal(size=(2, 7)), 0.0),
+             (rng.normal(size=(5,)), 1.0), (np.array([[0.5, -0.5, 0.1], [0.5, 2.0, -0.1]]), 0.5)]
+    for w, sparsity in cases:
+        case = f" (w of shape {w.shape}, sparsity {sparsity})"
+        mask = np.asarray(_call(fn, w.copy(), sparsity, case=case))
+        if mask.shape != w.shape:
+            raise _Wrong(f"mask has shape {mask.shape}, expected {w.shape}{case}", "one True/False per weight.")
+        if mask.dtype != bool:
+            raise _Wrong(f"mask has dtype {mask.dtype}, expected bool{case}", "True where the weight is kept.")
+        count = int(round(sparsity * w.size))
+        zeros = int(np.sum(~mask))
+        if zeros == w.size - count and zeros != count:
+            raise _Wrong(f"{zeros} weights pruned, expected {count}{case}: the mask is upside down",
+                         "True means kept: keep the large weights.")
+        if zeros != count:
+            raise _Wrong(f"{zeros} weights pruned, expected round(sparsity * n) = {count}{case}",
+                         "a threshold from np.quantile or int(sparsity * n) misses the count on ties "
+                         "or on rounding: sort the magnitudes (np.argsort) and drop the first count.")
+        kept, dropped = np.abs(w[mask]), np.abs(w[~mask])
+        if kept.size and dropped.size and dropped.max() > kept.min():
+            signed = np.argsort(w.ravel(), kind="stable")[:count]
+            if set(signed) == set(np.flatnonzero(~mask.ravel())):
+                raise _Wrong(f"the most negative weights were pruned{case}", "rank by magnitude: np.abs(w).")
+            raise _Wrong(f"a pruned weight (|w| = {dropped.max():.3f}) is larger than a kept one "
+                         f"(|w| = {kept.min():.3f}){case}", "drop the weights with the smallest |w|.")
+    return "exactly round(sparsity * n) of the smallest |w| pruned, for sparsity 0 to 1 and with ties."
+
+
+@_exercise("symmetric_quantize")
+def _grade_symmetric_quantize(fn):
+    from .quantization import quantize
+
+    cases = [(np.array([-1.0, -0.5, 0.0, 0.24, 0.26, 1.27]), 8),
+             (np.array([-7.5, -2.5, 0.0, 0.5, 1.5, 7.5]), 4)]  # scale 1 exactly: halves and the clamp at 7
+    for w, bits in cases:
+        case = f" (w={w.tolist()}, bits={bits})"
+        out = _call(fn, w.copy(), bits, case=case)
+        if not isinstance(out, (tuple, list)) or len(out) != 2:
+            raise _Wrong(f"return the pair (q, scale), got {type(out).__name__}")
+        q, scale = _as_array(out[0], "q"), out[1]
+        try:
+            scale = float(scale)
+        except (TypeError, ValueError):
+            raise _Wrong(f"scale should be a number, got {type(scale).__name__}") from None
+        want_q, want_scale, _ = quantize(w, bits, "symmetric")
+        qmax = 2 ** (bits - 1) - 1
+        if math.isclose(scale, np.abs(w).max() / qmax):
+            raise _Wrong(f"scale is max|w| / {qmax}{case}",
+                         f"PyTorch's symmetric range is [-{qmax + 1}, {qmax}]: scale = max|w| / ((qmax - qmin) / 2) "
+                         f"= max|w| / {(2 * qmax + 1) / 2}.")
+        if not math.isclose(scale, want_scale):
+            raise _Wrong(f"scale is {scale:.6g}, expected {want_scale:.6g}{case}", "max|w| / ((qmax - qmin) / 2).")
+        if q.shape != w.shape:
+            raise _Wrong(f"q has shape {q.shape}, expected {w.shape}{case}")
+        if np.array_equal(q, np.clip(np.floor(w / scale + 0.5), -qmax - 1, qmax)) and not np.array_equal(q, want_q):
+            raise _Wrong(f"q is {q.astype(int).tolist()}, expected {want_q.tolist()}{case}",
+                         "np.round rounds halves to even, as PyTorch does; floor(x + 0.5) does not.")
+        if np.any(q > qmax) or np.any(q < -qmax - 1):
+            raise _Wrong(f"q is {q.astype(int).tolist()}: outside [{-qmax - 1}, {qmax}]{case}", "clamp with np.clip.")
+        if not np.array_equal(q, want_q):
+            raise _Wrong(f"q is {q.astype(int).tolist()}, expected {want_q.tolist()}{case}",
+                         "q = clip(round(w / scale), qmin, qmax).")
+    return "scale = max|w| / ((qmax - qmin) / 2), q = clip(round(w / scale)) with PyTorch's rounding, 8 and 4 bits."
+
+
 check_dense_forward = _printer("dense_forward")
 check_dense_backward = _printer("dense_backward")
 check_xavier_std = _printer("xavier_std")
@@ -451,3 +585,7 @@ check_momentum_update = _printer("momentum_update")
 check_optimal_momentum = _printer("optimal_momentum")
 check_bias_correction = _printer("bias_correction")
 check_rmsprop_update = _printer("rmsprop_update")
+check_l2_penalty = _printer("l2_penalty")
+check_soft_threshold = _printer("soft_threshold")
+check_prune_mask = _printer("prune_mask")
+check_symmetric_quantize = _printer("symmetric_quantize")

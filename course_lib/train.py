@@ -111,8 +111,9 @@ def train(model, optimizer, x, y, epochs, batch_size=32, rng=None, scheduler=Non
     pruned weights get zero gradients and are re-zeroed after every step (no regrowth).
     The model's parameters must be the optimizer's (``optimizer.params is model.params`` element-wise).
     """
-    if not isinstance(model, MLP):
-        raise TypeError(f"model must be a course_lib.nn.MLP, got {type(model).__name__}")
+    if not isinstance(model, MLP) and not all(hasattr(model, a) for a in ("params", "forward", "backward", "sizes")):
+        raise TypeError(f"model must be a course_lib.nn.MLP (or have its params, forward, backward and sizes), "
+                        f"got {type(model).__name__}")
     if len(optimizer.params) != len(model.params) or any(p is not q for p, q in zip(optimizer.params, model.params)):
         raise ValueError("the optimizer must be built on model.params (e.g. SGD(model.params, lr=0.1))")
     y = _check_data(x, y, model, "x")

@@ -172,7 +172,52 @@ WRONG = {
         (lambda w, s, g, lr, a, eps: (w, a * s + (1 - a) * g), "s averages g, not g**2"),
         (lambda w, s, g, lr, a, eps: (w - lr * g, a * s + (1 - a) * g**2), "expected"),
     ],
+    "l2_penalty": [
+        (lambda W, s: (s * np.sum(W**2), s * W), "has no 1/2"),
+        (lambda W, s: (0.5 * s * np.sum(W**2), 2 * s * W), "grad is 2 * strength * W"),
+        (lambda W, s: (s * np.sum(np.abs(W)), s * np.sign(W)), "that is L1's"),
+        (lambda W, s: (0.5 * s * np.sum(W**2), s * W.sum(axis=0)), "grad has shape"),
+        (lambda W, s: s * W, "return the pair (penalty, grad)"),
+    ],
+    "soft_threshold": [
+        (lambda w, t: w - t * np.sign(w), "crossed zero"),
+        (lambda w, t: np.where(np.abs(w) > t, w, 0.0), "hard thresholding"),
+        (lambda w, t: np.maximum(np.abs(w) - t, 0), "negative weights became positive"),
+        (lambda w, t: w * 0.5, "expected"),
+    ],
+    "prune_mask": [
+        (lambda w, s: ~reference_prune_mask(w, s), "upside down"),
+        (lambda w, s: np.abs(w) > np.quantile(np.abs(w), s), "expected round(sparsity * n)"),
+        (lambda w, s: reference_prune_mask(w, int(s * w.size) / w.size), "expected round(sparsity * n)"),
+        (lambda w, s: signed_prune_mask(w, s), "most negative weights"),
+        (lambda w, s: reference_prune_mask(w, s).astype(int), "expected bool"),
+        (lambda w, s: reference_prune_mask(w, s).ravel(), "mask has shape"),
+    ],
+    "symmetric_quantize": [
+        (lambda w, b: (np.round(w / (np.abs(w).max() / (2 ** (b - 1) - 1))), np.abs(w).max() / (2 ** (b - 1) - 1)),
+         "max|w| / 127"),
+        (lambda w, b: (np.clip(np.floor(w / quant_scale(w, b) + 0.5), -(2 ** (b - 1)), 2 ** (b - 1) - 1),
+                       quant_scale(w, b)), "rounds halves to even"),
+        (lambda w, b: (np.round(w / quant_scale(w, b)), quant_scale(w, b)), "outside ["),
+        (lambda w, b: np.round(w / quant_scale(w, b)), "return the pair (q, scale)"),
+    ],
 }
+
+
+def reference_prune_mask(w, sparsity):
+    keep = np.ones(w.size, dtype=bool)
+    keep[np.argsort(np.abs(w).ravel(), kind="stable")[: int(round(sparsity * w.size))]] = False
+    return keep.reshape(w.shape)
+
+
+def signed_prune_mask(w, sparsity):
+    keep = np.ones(w.size, dtype=bool)
+    keep[np.argsort(w.ravel(), kind="stable")[: int(round(sparsity * w.size))]] = False
+    return keep.reshape(w.shape)
+
+
+def quant_scale(w, bits):
+    return np.abs(w).max() / ((2**bits - 1) / 2)
 
 
 def test_log_counts_are_a_right_prior_bias():

@@ -50,3 +50,61 @@ def test_init_reproduces_w_and_bad_input():
         weight_norm(np.ones(3), np.ones(1))
     with pytest.raises(ValueError, match="dW must have v's shape"):
         weight_norm_backward(W, np.ones(2), np.ones((2, 4)))
+
+
+# --------------------------------------------------------------------------------------------------
+# WeightNormMLP: weight normalization inside the MLP, trained with train()
+# --------------------------------------------------------------------------------------------------
+
+from course_lib.data import moons  # noqa: E402
+from course_lib.nn import MLP, softmax_cross_entropy  # noqa: E402
+from course_lib.optim import SGD, Adam  # noqa: E402
+from course_lib.regularization import L2  # noqa: E402
+from course_lib.train import train  # noqa: E402
+from course_lib.weightnorm import WeightNormMLP  # noqa: E402
+
+
+def test_weight_norm_mlp_starts_as_the_plain_mlp():
+    x, _ = moons(n=20, rng=0)
+    plain = MLP([2, 8, 8, 2], rng=3, dtype="float64")
+    normed = WeightNormMLP([2, 8, 8, 2], rng=3, dtype="float64")
+    np.testing.assert_allclose(normed.forward(x), plain.forward(x), rtol=1e-12, atol=1e-12)
+    assert len(normed.params) == 9 and [p.shape for p in normed.params[:3]] == [(2, 8), (8,), (8,)]
+    for W, g in zip(normed.weights, normed.lengths):
+        np.testing.assert_allclose(np.linalg.norm(W, axis=0), g)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
+def test_weight_norm_mlp_gradients_match_finite_differences(activation):
+    x, y = moons(n=12, rng=1)
+    model = WeightNormMLP([2, 5, 4, 2], activation=activation, rng=2, dtype="float64")
+
+    def loss():
+        return softmax_cross_entropy(model.forward(x), y)[0]
+
+    _, dlogits = softmax_cross_entropy(model.forward(x), y)
+    grads = model.backward(dlogits)
+    results = check_gradients(loss, model.params, grads, names=[f"p{i}" for i in range(len(grads))])
+    assert all(r.passed for r in results), [(r.name, r.relative_error) for r in results]
+
+
+def test_weight_norm_mlp_trains_with_train_and_learns_lengths():
+    x, y = moons(n=200, noise=0.1, rng=0)
+    model = WeightNormMLP([2, 16, 16, 2], rng=0)
+    g_before = [g.copy() for g in model.lengths]
+    history = train(model, Adam(model.params, lr=0.01), x, y, epochs=40, batch_size=32, rng=0,
+                    penalty=L2(1e-4))
+    assert history.accuracy[-1] >= 0.95
+    assert history.loss[-1] < 0.5 * history.loss[0]
+    assert any(not np.allclose(g, g0) for g, g0 in zip(model.lengths, g_before))  # g is learned
+    assert np.mean(model.predict(x) == y) == pytest.approx(history.accuracy[-1], abs=0.05)
+
+
+def test_an_sgd_step_on_v_does_not_change_the_function_along_v():
+    """Scaling v leaves W unchanged: only its direction matters (the paper's Sec. 2.1)."""
+    x, _ = moons(n=10, rng=0)
+    model = WeightNormMLP([2, 4, 2], rng=0, dtype="float64")
+    before = model.forward(x).copy()
+    model.directions[0] *= 3.0
+    np.testing.assert_allclose(model.forward(x), before, rtol=1e-12)
+    SGD(model.params, lr=0.1)  # builds on params without complaint
