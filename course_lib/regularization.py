@@ -14,7 +14,7 @@ import numpy as np
 
 from ._checks import as_float
 
-__all__ = ["L1", "L2"]
+__all__ = ["L1", "L2", "soft_threshold"]
 
 
 class _Penalty:
@@ -62,3 +62,18 @@ class L1(_Penalty):
 
     def _term(self, p):
         return self.strength * float(np.sum(np.abs(p))), self.strength * np.sign(p)
+
+
+def soft_threshold(w, threshold):
+    """The proximal step of L1: ``sign(w) * max(|w| - threshold, 0)``.
+
+    After a gradient step on the data loss, L1 with strength lambda and learning rate lr is applied as
+    ``w = soft_threshold(w, lr * lambda)`` ("proximal gradient", ISTA: Daubechies, Defrise & De Mol 2004;
+    Parikh & Boyd 2014, "Proximal Algorithms", Sec. 6.5.2). Every weight with |w| <= threshold becomes
+    exactly 0, where the subgradient step ``w - lr * lambda * sign(w)`` would jump across 0 and oscillate
+    around it. Returns a new array.
+    """
+    if not isinstance(w, np.ndarray) or not np.issubdtype(w.dtype, np.floating):
+        raise TypeError(f"w must be a float numpy array, got {type(w).__name__}")
+    threshold = as_float(threshold, "threshold", nonnegative=True)
+    return (np.sign(w) * np.maximum(np.abs(w) - threshold, 0)).astype(w.dtype, copy=False)

@@ -63,3 +63,17 @@ def test_bad_input():
         L2(0.1)([np.array([[np.nan]])])
     with pytest.raises(TypeError, match="float numpy array"):
         L1(0.1)([[1.0]])
+
+
+def test_soft_threshold_gives_exact_zeros_and_shrinks_the_rest():
+    from course_lib.regularization import soft_threshold
+
+    w = np.array([-1.5, -0.2, 0.0, 0.05, 0.25, 2.0], dtype=np.float32)
+    out = soft_threshold(w, 0.25)
+    np.testing.assert_allclose(out, [-1.25, 0.0, 0.0, 0.0, 0.0, 1.75])
+    assert out.dtype == np.float32 and np.sum(out == 0) == 4
+    np.testing.assert_array_equal(soft_threshold(w, 0.0), w)
+    with pytest.raises(ValueError, match="threshold"):
+        soft_threshold(w, -0.1)
+    with pytest.raises(TypeError, match="w must be"):
+        soft_threshold([1.0, 2.0], 0.1)
