@@ -6,8 +6,11 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# What `make notebooks` strips and tests/test_hygiene.py verifies: stray metadata such as per-cell timings, but
+# not the outputs, execution counts, cell ids or the saved widget state (metadata.widgets).
+NBSTRIPOUT_FLAGS := --keep-output --keep-count --keep-id --keep-metadata-keys metadata.widgets
 
-.PHONY: setup lab test test-fast notebooks benchmarks lock clean
+.PHONY: setup lab test test-fast notebooks benchmarks lock latest clean
 
 $(STAMP): requirements.txt pyproject.toml binder/jupyterlab-overrides.json
 	@test -x $(BIN)/python || { \
@@ -25,21 +28,29 @@ $(STAMP): requirements.txt pyproject.toml binder/jupyterlab-overrides.json
 setup: $(STAMP)
 
 # (As root, e.g. in a container, JupyterLab refuses to start without --allow-root.)
+# Trusting the course's own notebooks lets JupyterLab draw their stored widgets before the cells are run.
 lab: setup
+	$(BIN)/jupyter trust notebooks/*.ipynb > /dev/null
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root) notebooks/00_start_here.ipynb
 
 # Unit tests, nbval over every notebook (strict), and the real-browser test.
 test: setup
 	$(BIN)/python -m pytest
 
-# The same without the browser, for a quick loop while writing code.
+# The same without the browser and the Binder checks, for a quick loop while writing code.
 test-fast: setup
-	$(BIN)/python -m pytest -m "not browser"
+	$(BIN)/python -m pytest -m "not browser and not binder and not portability"
 
 # Re-execute every notebook top to bottom in a fresh kernel and store its outputs.
-# (nbconvert stores the widget state too, so a notebook opened before it is run still shows its widgets.)
+# (nbconvert stores the widget state too, so a notebook opened before it is run still shows its widgets;
+# tools/widget_fallback.py adds a still picture of each for a JupyterLab that cannot draw them, see README.)
+# One notebook: make notebooks NB=03_bias.ipynb. tools/numeric_env.py pins numpy's CPU code path, as pytest does.
+NB ?= *.ipynb
 notebooks: setup
-	cd notebooks && ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace *.ipynb
+	cd notebooks && ../$(BIN)/python ../tools/numeric_env.py ../$(BIN)/jupyter nbconvert --to notebook --execute \
+	    --inplace --ExecutePreprocessor.record_timing=False $(NB)
+	cd notebooks && ../$(BIN)/nbstripout $(NBSTRIPOUT_FLAGS) $(NB)
+	cd notebooks && ../$(BIN)/python ../tools/widget_fallback.py $(NB)
 
 # The figures the issues ask for (widget latency, ...); not part of `make test`.
 benchmarks: setup
@@ -52,6 +63,11 @@ lock:
 	/tmp/course-lock/bin/pip install --quiet -r requirements.in
 	{ head -n 2 requirements.txt; /tmp/course-lock/bin/pip freeze --exclude-editable; } > requirements.txt.new
 	mv requirements.txt.new requirements.txt
+
+# Drift check, not part of `make test`: the newest release of every direct dependency (requirements.in without
+# its pins) in a throw-away venv, then the tests; prints what changed and what broke (exit 1 if a test fails).
+latest:
+	$(PYTHON) tools/latest.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -7,6 +7,8 @@ different from the current one) and times each change until the image bytes are 
 widget updates synchronously in the kernel, so the assignment's duration is the latency the learner
 waits for before the browser receives the new image. Prints the median and 95th percentile.
 Target on a 2-core laptop-class CPU: median <= 100 ms, p95 <= 200 ms.
+The explorers of chapters 06 and 07 train networks when they are built; their construction times (and
+the first switch to the other penalty, which trains its curve) are printed too.
 """
 
 import argparse
@@ -16,12 +18,15 @@ import time
 import numpy as np
 
 from course_lib.widgets import (
+    REGULARIZATION_STRENGTHS,
     bias_explorer,
     init_explorer,
     lr_explorer,
     momentum_explorer,
     neuron_explorer,
     optimizer_explorer,
+    pruning_explorer,
+    regularization_explorer,
 )
 
 
@@ -38,7 +43,7 @@ def measure(widget, slider, changes, rng, grid=None):
     timings = []
     for _ in range(changes):
         value = slider.value
-        while np.isclose(value, slider.value):
+        while value == slider.value if isinstance(value, str) else np.isclose(value, slider.value):
             value = type(slider.value)(rng.choice(grid))
         before = widget.image.value
         start = time.perf_counter()
@@ -88,6 +93,31 @@ def main():
     explorer = optimizer_explorer()
     report("optimizer_explorer, learning-rate slider", measure(explorer, explorer.lr_slider, args.changes, rng))
     report("optimizer_explorer, beta2 slider", measure(explorer, explorer.beta2_slider, args.changes, rng))
+
+    start = time.perf_counter()
+    explorer = regularization_explorer()
+    print(f"regularization_explorer: construction {time.perf_counter() - start:.2f} s "
+          "(trains the L2 curve, 10 networks)")
+    start = time.perf_counter()
+    explorer.kind_buttons.value = "L1"
+    print(f"regularization_explorer: first switch to L1 {time.perf_counter() - start:.2f} s (trains the L1 curve)")
+    report("regularization_explorer, strength slider (L1)",
+           measure(explorer, explorer.strength_slider, args.changes, rng, grid=REGULARIZATION_STRENGTHS))
+    report("regularization_explorer, penalty switch L1/L2 (both curves cached)",
+           measure(explorer, explorer.kind_buttons, args.changes, rng, grid=["L1", "L2"]))
+    report("regularization_explorer, strength slider (L2)",
+           measure(explorer, explorer.strength_slider, args.changes, rng, grid=REGULARIZATION_STRENGTHS))
+    start = time.perf_counter()
+    explorer = pruning_explorer()
+    print(f"pruning_explorer: construction {time.perf_counter() - start:.2f} s "
+          "(trains the network, prunes it at 2 x 100 sparsities)")
+    start = time.perf_counter()
+    pruning_explorer()
+    print(f"pruning_explorer: a second one {time.perf_counter() - start:.2f} s (network and curves cached)")
+    report("pruning_explorer, sparsity slider over 0..0.99",
+           measure(explorer, explorer.sparsity_slider, args.changes, rng))
+    report("pruning_explorer, scope switch global/per-layer",
+           measure(explorer, explorer.scope_buttons, args.changes, rng, grid=["global", "per-layer"]))
 
 if __name__ == "__main__":
     main()

@@ -109,9 +109,15 @@ def check_mlp(model, x, y, h=1e-6, tolerance=1e-7):
                            names, h, tolerance)
 
 
-def format_report(results):
-    """A text table of ``check_gradients`` results: name, shape, relative error, verdict."""
+def format_report(results, noise_floor=1e-7):
+    """A text table of ``check_gradients`` results: name, shape, relative error, verdict.
+
+    An error below ``noise_floor`` (the float64 rule of thumb, 1e-7) prints as ``< 1e-07``: its digits are
+    rounding noise, different from one CPU to the next, and all that they say is "the gradients agree".
+    """
+    noise_floor = as_float(noise_floor, "noise_floor", positive=True)
     lines = [f"{'array':>8}  {'shape':>12}  {'relative error':>14}  verdict"]
     for r in results:
-        lines.append(f"{r.name:>8}  {str(r.shape):>12}  {r.relative_error:14.1e}  {'ok' if r.passed else 'WRONG'}")
+        error = f"< {noise_floor:.0e}" if r.relative_error < noise_floor else f"{r.relative_error:.1e}"
+        lines.append(f"{r.name:>8}  {str(r.shape):>12}  {error:>14}  {'ok' if r.passed else 'WRONG'}")
     return "\n".join(lines)

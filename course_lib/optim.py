@@ -9,11 +9,20 @@ buffers, moment estimates) is kept per parameter, in ``opt.state[i]``; ``state_d
 ``load_state_dict()`` save and restore it for a bit-exact resume.
 ``step`` checks that the gradients match the parameters (count, shapes, dtypes) and are finite; a
 bad gradient raises ``ValueError`` and leaves every parameter unchanged.
+
+Speed: ``MLP.params`` are views of one flat array (W1, b1, W2, b2, ... end to end), and so are the
+gradients ``MLP.backward`` returns. ``Adam`` notices that and applies its update once to the whole flat
+array, instead of once per parameter: the same arithmetic on every entry (the same result, bit for bit),
+with a few long numpy operations instead of many short ones. ``opt.state[i]`` still holds parameter i's
+own state (views of the flat state arrays).
 """
+
+import math
 
 import numpy as np
 
 from ._checks import as_float
+from .nn import _all_finite
 
 __all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "MOMENTUM_FORMS", "momentum_step",
            "equivalent_momentum"]
@@ -35,6 +44,7 @@ class Optimizer:
                 raise ValueError(f"params[{i}] is read-only; the optimizer updates it in place")
         self.lr = lr
         self.state = [{} for _ in self.params]  # per parameter: momentum buffers, moment estimates, ...
+        self._flat_views, self._flat_state = {}, None  # for updating all parameters at once (see _groups)
 
     HYPERPARAMETERS = ("lr",)
 
@@ -76,6 +86,40 @@ class Optimizer:
     def lr(self, value):
         self._lr = as_float(value, "lr", nonnegative=True)
 
+    def _groups(self, grads):
+        """What ``step`` loops over: ``(param, grad, state)`` per parameter, after checking ``grads``.
+
+        When the parameters are consecutive pieces of one flat array, and the gradients too (as
+        ``MLP.params`` and the gradients of ``MLP.backward`` are), there is a single group instead: the
+        flat parameter array, the flat gradient array, and a ``_FlatState`` with every parameter's
+        state at once. An elementwise update then costs a few numpy calls over one long array instead
+        of a few calls per parameter: for [784, 256, 10], one pass over 203530 numbers instead of four
+        passes, three of them too short for numpy to be efficient (256, 2560 and 10 numbers).
+        """
+        grads = self._check_grads(grads)
+        flat_param = self._remembered_flat_view("params", self.params)
+        flat_grad = None if flat_param is None else self._remembered_flat_view("grads", grads)
+        if flat_grad is not None and (self._flat_state is None or not self._flat_state.is_current(self.state)):
+            self._flat_state = _FlatState.of(self.state, self.params)
+        if flat_grad is None or self._flat_state is None:
+            return zip(self.params, grads, self.state)
+        return [(flat_param, flat_grad, self._flat_state)]
+
+    def _remembered_flat_view(self, name, arrays):
+        """``_flat_view(arrays)``, remembered while the same arrays come back (MLP.backward returns the
+        same gradient arrays at every call), since finding it costs more than a small update."""
+        seen, flat = self._flat_views.get(name, ((), None))
+        if len(seen) != len(arrays) or any(a is not b for a, b in zip(arrays, seen)):
+            seen, flat = self._flat_views[name] = (tuple(arrays), _flat_view(arrays))
+        return flat
+
+    def __getstate__(self):
+        # A copy (copy.deepcopy, pickle) gets new arrays, which are no views of one flat array any more:
+        # what was found about the old ones must not be copied. The copy finds its own at its first step.
+        state = dict(self.__dict__)
+        state["_flat_views"], state["_flat_state"] = {}, None
+        return state
+
     def _check_grads(self, grads):
         if isinstance(grads, np.ndarray) or not hasattr(grads, "__iter__"):
             raise TypeError("grads must be a list of arrays, one per parameter (e.g. model.backward(dlogits))")
@@ -89,7 +133,7 @@ class Optimizer:
                 raise ValueError(f"grads[{i}] has shape {g.shape} but params[{i}] has shape {p.shape}")
             if g.dtype != p.dtype:
                 raise ValueError(f"grads[{i}] has dtype {g.dtype} but params[{i}] has dtype {p.dtype}")
-            if not np.all(np.isfinite(g)):
+            if not _all_finite(g):
                 raise ValueError(f"grads[{i}] contains nan or inf; no parameter was updated "
                                  "(lower the learning rate, clip the gradients, or check the loss)")
         return grads
@@ -223,7 +267,7 @@ class Adam(Optimizer):
     def step(self, grads):
         """Update every parameter in place from its gradient."""
         beta1, beta2 = self.betas
-        for param, grad, state in zip(self.params, self._check_grads(grads), self.state):
+        for param, grad, state in self._groups(grads):  # one group per parameter, or all at once
             if self.weight_decay:
                 if self.decoupled:
                     param *= 1 - self.lr * self.weight_decay
@@ -240,7 +284,9 @@ class Adam(Optimizer):
             exp_avg += (1 - beta1) * grad
             exp_avg_sq *= beta2
             exp_avg_sq += (1 - beta2) * grad * grad
-            denom = np.sqrt(exp_avg_sq) / np.sqrt(1 - beta2**t) + self.eps
+            # math.sqrt of the Python float, not np.sqrt: a numpy float64 scalar would turn float32 arrays
+            # into float64 ones here (numpy 2 keeps a numpy scalar's type), several times slower.
+            denom = np.sqrt(exp_avg_sq) / math.sqrt(1 - beta2**t) + self.eps
             param -= (self.lr / (1 - beta1**t)) * exp_avg / denom
 
 
@@ -259,6 +305,79 @@ class AdamW(Adam):
 
     def __init__(self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01):
         super().__init__(params, lr, betas, eps, weight_decay)
+
+
+def _flat_view(arrays):
+    """The 1-D array of which ``arrays`` are consecutive pieces (in order, without gaps), or None.
+
+    ``arrays`` qualify when each is a C-contiguous view of the same owner array and each starts where
+    the previous one ends, as ``MLP.params`` do (W1, b1, W2, b2, ... end to end in one flat array).
+    """
+    owner = arrays[0].base
+    if not isinstance(owner, np.ndarray) or not owner.flags.c_contiguous:
+        return None
+    start = (arrays[0].ctypes.data - owner.ctypes.data) // owner.itemsize
+    size = sum(a.size for a in arrays)
+    flat = owner.reshape(-1)[start:start + size]
+    address = flat.ctypes.data
+    for a in arrays:
+        if a.base is not owner or a.dtype != owner.dtype or not a.flags.c_contiguous or a.ctypes.data != address:
+            return None
+        address += a.nbytes
+    return flat if flat.size == size else None
+
+
+class _FlatState(dict):
+    """The optimizer state of every parameter at once, for parameters that are pieces of one flat array.
+
+    Its arrays are flat too. Setting an array here also sets, in each parameter's own state dict
+    (``opt.state[i]``), the piece of it that belongs to that parameter (a view, so in-place updates of
+    the flat array are seen there); setting a number (the step count) sets it for every parameter.
+    """
+
+    def __init__(self, states, shapes):
+        super().__init__()
+        self.states, self.shapes, self.pieces = states, shapes, {}
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        if isinstance(value, np.ndarray):
+            ends = np.cumsum([math.prod(shape) for shape in self.shapes])
+            pieces = [value[end - math.prod(shape):end].reshape(shape) for end, shape in zip(ends, self.shapes)]
+        else:
+            pieces = [value] * len(self.states)
+        self.pieces[key] = pieces
+        for state, piece in zip(self.states, pieces):
+            state[key] = piece
+
+    def is_current(self, states):
+        """Whether ``states`` still are the per-parameter states this holds: the same dicts, with the
+        same keys, each holding what was set through this (nobody replaced an entry since)."""
+        return states is self.states and all(
+            state.keys() == self.pieces.keys() and all(state[key] is pieces[i] for key, pieces in self.pieces.items())
+            for i, state in enumerate(states))
+
+    @classmethod
+    def of(cls, states, params):
+        """The per-parameter ``states`` as one ``_FlatState``; None if they differ in keys or numbers.
+
+        State arrays that are not yet pieces of one flat array (after ``load_state_dict``, say) are
+        copied into a new one, and each parameter's state then holds its piece of it.
+        """
+        if any(state.keys() != states[0].keys() for state in states):
+            return None
+        for key, first in states[0].items():
+            if not isinstance(first, np.ndarray) and any(state[key] != first for state in states):
+                return None
+        flat = cls(states, [p.shape for p in params])
+        for key, first in list(states[0].items()):
+            values = [state[key] for state in states]
+            if isinstance(first, np.ndarray):
+                whole = _flat_view(values)
+                flat[key] = np.concatenate([v.ravel() for v in values]) if whole is None else whole
+            else:
+                flat[key] = first
+        return flat
 
 
 def _unit_interval(value, name):

@@ -27,7 +27,10 @@ from .nn import ACTIVATIONS
 __all__ = ["init_explorer", "init_explorer_data", "InitExplorer", "EXPLORER_INITIALIZERS",
            "neuron_explorer", "neuron_curve", "NeuronExplorer", "lr_explorer", "lr_experiment", "LrExplorer",
            "bias_explorer", "neuron_2d", "BiasExplorer", "momentum_explorer", "momentum_experiment",
-           "MomentumExplorer", "optimizer_explorer", "optimizer_race", "OptimizerExplorer"]
+           "MomentumExplorer", "optimizer_explorer", "optimizer_race", "OptimizerExplorer",
+           "regularization_explorer", "regularization_experiment", "regularization_curve", "RegularizationExplorer",
+           "REGULARIZATION_KINDS", "REGULARIZATION_STRENGTHS", "pruning_explorer", "pruning_experiment",
+           "pruning_curve", "pruning_setup", "PruningExplorer", "PRUNING_SCOPES", "PRUNING_SPARSITIES"]
 
 # The initializers offered by the init explorer, each at its library defaults (as a PyTorch user
 # would call them): "normal" is N(0, 1), kaiming_* assume ReLU, xavier_* and orthogonal use gain 1.
@@ -787,3 +790,530 @@ def optimizer_explorer(lr=0.05, beta1=0.9, beta2=0.999, steps=60):
     sliders for the learning rate, beta1 (momentum, Adam's first moment) and beta2 (RMSprop's alpha, Adam's
     second moment). The numbers are in ``.data`` (``optimizer_race``)."""
     return OptimizerExplorer(lr, beta1, beta2, steps)
+
+
+# --------------------------------------------------------------------------------------------------
+# Regularization explorer (chapter 06): an over-sized network on little data, with an L1 or L2 penalty
+# --------------------------------------------------------------------------------------------------
+
+REGULARIZATION_KINDS = ("L1", "L2")
+REGULARIZATION_STRENGTHS = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0)
+NEAR_ZERO = 1e-2  # |w| below this counts as "near zero" in near_zero_fraction
+WEIGHT_BIN_EDGES = np.linspace(-1.0, 1.0, 82)  # 81 bins of width ~0.025; the middle one is centred on 0
+REGULARIZATION_GRID_EXTENT = (-2.0, 3.0, -1.5, 2.0)  # x1 from -2 to 3, x2 from -1.5 to 2: all of the moons
+
+
+def _check_int(value, name, low, high):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
+        raise ValueError(f"{name} must be an int in [{low}, {high}], got {value!r}")
+    return int(value)
+
+
+def _seed_of(rng):
+    """An int seed from ``rng`` (an int is used as is, so that results can be cached by it)."""
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        as_rng(rng)  # rejects negative seeds with a clear message
+        return int(rng)
+    return int(as_rng(rng).integers(2**63))
+
+
+def _readonly(array):
+    array = np.asarray(array)
+    array.flags.writeable = False
+    return array
+
+
+def _forward_in_chunks(model, x, rows=64):
+    """``model.forward(x)`` in blocks of ``rows`` examples. With 64 rows and 64-wide layers every matrix
+    product stays below OpenBLAS's threshold for using several threads: on a busy 2-core machine a
+    multi-threaded product can wait milliseconds for its second thread, many times a small product's cost."""
+    return np.concatenate([model.forward(x[start:start + rows]) for start in range(0, len(x), rows)])
+
+
+@functools.lru_cache(maxsize=64)
+def _regularization_run(kind, strength, n_train, n_val, noise, hidden, steps, lr, seed):
+    """Train once and measure (see ``regularization_experiment``); cached, every array read-only."""
+    from .data import moons
+    from .nn import MLP, softmax_cross_entropy
+    from .optim import SGD
+    from .regularization import soft_threshold
+
+    rng = np.random.default_rng(seed)
+    x, y = moons(n_train, noise=noise, rng=rng)
+    x_val, y_val = moons(n_val, noise=noise, rng=rng)
+    model = MLP([2, *hidden, 2], rng=rng)  # the same data and the same starting weights for every penalty
+    initial = np.concatenate([W.ravel() for W in model.weights]).astype(np.float64)
+    optimizer = SGD(model.params, lr=lr)
+    for _ in range(steps):
+        _, dlogits = softmax_cross_entropy(model.forward(x), y)
+        grads = model.backward(dlogits)
+        if kind == "L2" and strength > 0:  # L2: add its gradient strength * W (= weight decay for SGD)
+            grads = [g + strength * p if p.ndim == 2 else g for g, p in zip(grads, model.params)]
+        optimizer.step(grads)
+        if kind == "L1" and strength > 0:  # L1: its proximal step, which sets small weights exactly to 0
+            for W in model.weights:
+                W[...] = soft_threshold(W, lr * strength)
+
+    train_logits, val_logits = _forward_in_chunks(model, x), _forward_in_chunks(model, x_val)
+    train_loss, val_loss = softmax_cross_entropy(train_logits, y)[0], softmax_cross_entropy(val_logits, y_val)[0]
+    train_accuracy = float(np.mean(train_logits.argmax(axis=1) == y))
+    val_accuracy = float(np.mean(val_logits.argmax(axis=1) == y_val))
+    weights = np.concatenate([W.ravel() for W in model.weights]).astype(np.float64)
+    if kind == "L2":
+        penalty = 0.5 * strength * float(np.sum(weights**2))
+    else:
+        penalty = strength * float(np.sum(np.abs(weights)))
+
+    x0, x1, y0, y1 = REGULARIZATION_GRID_EXTENT
+    g1, g2 = np.meshgrid(np.linspace(x0, x1, 100), np.linspace(y0, y1, 70))
+    grid_logits = _forward_in_chunks(model, np.column_stack([g1.ravel(), g2.ravel()])).astype(np.float64)
+    grid_probability = 1.0 / (1.0 + np.exp(np.clip(grid_logits[:, 0] - grid_logits[:, 1], -50, 50)))
+    counts = np.round(_histogram(weights, WEIGHT_BIN_EDGES) * weights.size).astype(np.int64)
+    return {
+        "kind": kind, "strength": strength,
+        "train_accuracy": train_accuracy, "val_accuracy": val_accuracy, "gap": train_accuracy - val_accuracy,
+        "train_loss": float(train_loss), "val_loss": float(val_loss), "penalty": penalty,
+        "weights": _readonly(weights), "initial_weights": _readonly(initial),
+        "near_zero_fraction": float(np.mean(np.abs(weights) < NEAR_ZERO)),
+        "zero_fraction": float(np.mean(weights == 0)),
+        "weight_std": float(weights.std()),
+        "weight_counts": _readonly(counts), "bin_edges": _readonly(WEIGHT_BIN_EDGES.copy()),
+        "grid_probability": _readonly(grid_probability.reshape(g1.shape)), "grid_extent": REGULARIZATION_GRID_EXTENT,
+        "x_train": _readonly(x), "y_train": _readonly(y),
+    }
+
+
+def regularization_experiment(kind="L2", strength=1e-3, n_train=40, n_val=1000, noise=0.3, hidden=(64, 64),
+                              steps=500, lr=0.5, rng=0):
+    """Over-fitting and its cure, measured: train a 2-64-64-2 ReLU network (far more weights, 4352, than the
+    ``n_train`` = 40 training points need) on noisy ``moons`` with an L1 or L2 penalty of ``strength``, and
+    compare accuracy on the training set and on ``n_val`` fresh validation points from the same distribution.
+
+    Training is ``steps`` full-batch steps of plain SGD (``lr``) on the softmax cross-entropy plus the penalty
+    on the weight matrices (not the biases; see ``course_lib.regularization``):
+
+        L2:  a gradient step on  loss + (strength / 2) sum W^2,  i.e.  W <- (1 - lr strength) W - lr grad
+             (for plain SGD, L2 is exactly weight decay)
+        L1:  a gradient step on  loss, then  W <- soft_threshold(W, lr * strength)
+             (the proximal step of  strength * sum |W|)
+
+    L1 is applied by its proximal step because that is what sets weights *exactly* to 0; the subgradient
+    ``strength * sign(W)`` would make small weights hop back and forth across 0 instead.
+    ``rng`` (a seed) draws the data and the starting weights, so for one seed every setting starts from the
+    same network on the same data and only the penalty differs.
+
+    With no penalty the network fits (nearly) every training point with a wiggly boundary that does worse
+    on new data: the gap ``train_accuracy - val_accuracy`` is the over-fitting. A moderate
+    strength narrows the gap; a large one under-fits (both accuracies fall, to chance when every weight is 0).
+    L2 shrinks all weights, a narrower bell; L1 sets most of them exactly to 0, a spike at 0.
+
+    Returns a dict: kind, strength, train_accuracy, val_accuracy, gap, train_loss and val_loss (data loss,
+    no penalty), penalty (its value at the end), weights (all weight matrices, flattened; biases excluded)
+    and initial_weights (the same at the start), near_zero_fraction (|w| < 0.01), zero_fraction (w == 0),
+    weight_std, weight_counts over bin_edges (-1 to 1; weights beyond count in the end bins),
+    grid_probability (P(class 1) on a 70 x 100 grid over grid_extent = (x1_min, x1_max, x2_min, x2_max)), and
+    x_train, y_train. Results are cached by the arguments; the arrays are read-only.
+    """
+    kind = choose(kind, "kind", REGULARIZATION_KINDS)
+    strength = as_float(strength, "strength", nonnegative=True)
+    n_train = _check_int(n_train, "n_train", 4, 10_000)
+    n_val = _check_int(n_val, "n_val", 2, 100_000)
+    steps = _check_int(steps, "steps", 1, 100_000)
+    noise = as_float(noise, "noise", nonnegative=True)
+    lr = as_float(lr, "lr", positive=True)
+    if isinstance(hidden, (int, np.integer)) or not hasattr(hidden, "__iter__"):
+        raise TypeError(f"hidden must be a tuple of layer widths, e.g. (64, 64), got {hidden!r}")
+    hidden = tuple(_check_int(h, "hidden widths", 1, 4096) for h in hidden)
+    return dict(_regularization_run(kind, strength, n_train, n_val, noise, hidden, steps, lr, _seed_of(rng)))
+
+
+def regularization_curve(kind="L2", strengths=REGULARIZATION_STRENGTHS, **kwargs):
+    """``regularization_experiment`` at each of ``strengths`` (same seed, same data): arrays of strength,
+    train_accuracy, val_accuracy, gap and near_zero_fraction, one entry per strength. ``kwargs`` go to
+    ``regularization_experiment``."""
+    runs = [regularization_experiment(kind, s, **kwargs) for s in strengths]
+    return {"kind": kind, "strength": np.array([r["strength"] for r in runs]),
+            **{key: np.array([r[key] for r in runs])
+               for key in ("train_accuracy", "val_accuracy", "gap", "near_zero_fraction")}}
+
+
+def _strength_label(strength):
+    return "0" if strength == 0 else f"{strength:.0e}".replace("e-0", "e-").replace("e+00", "")
+
+
+class RegularizationExplorer(widgets.VBox):
+    """A penalty switch (L1 / L2) and a strength slider (0, then 1e-4 to 1 in steps of about x3) above three
+    panels: the decision regions the network learned, with the training points; the histogram of its
+    weights (log count; grey: at initialization); train and validation accuracy against the strength for
+    the current penalty, the current strength marked.
+
+    ``data`` holds the last result of ``regularization_experiment``; ``image.value`` the PNG bytes. Every
+    result is cached, and the first time a penalty is shown its whole accuracy curve is computed (about one
+    second); after that a slider move only redraws.
+    """
+
+    def __init__(self, kind="L2", strength=0.0, n_train=40, rng=0):
+        choose(kind, "kind", REGULARIZATION_KINDS)
+        strength = as_float(strength, "strength", nonnegative=True)
+        if strength not in REGULARIZATION_STRENGTHS:
+            raise ValueError(f"strength must be one of the slider's values {REGULARIZATION_STRENGTHS}, got {strength}")
+        self.settings = {"n_train": n_train, "rng": _seed_of(rng)}  # a Generator: one seed for all settings
+        style = {"description_width": "70px"}
+        self.kind_buttons = widgets.ToggleButtons(options=list(REGULARIZATION_KINDS), value=kind,
+                                                  description="penalty", style=style)
+        self.strength_slider = widgets.SelectionSlider(
+            options=[(_strength_label(s), s) for s in REGULARIZATION_STRENGTHS], value=strength,
+            description="strength", style=style, layout=widgets.Layout(width="420px"))
+        self.image = widgets.Image(format="png")
+        self.data = None
+        self.curves = {}  # kind -> regularization_curve(kind), made the first time the kind is shown
+        self._build_figure()
+        for control in (self.kind_buttons, self.strength_slider):
+            control.observe(self.update, names="value")
+        super().__init__([widgets.HBox([self.kind_buttons, self.strength_slider]), self.image])
+        self.update()
+
+    def _build_figure(self):
+        self._plot = _BlittedFigure((11.5, 3.7))
+        fig = self._plot.fig
+        ax_map, ax_hist, ax_acc = fig.subplots(1, 3, width_ratios=(1.0, 1.0, 1.0))
+        fig.subplots_adjust(left=0.045, right=0.99, bottom=0.15, top=0.83, wspace=0.28)
+        first = regularization_experiment("L2", 0.0, **self.settings)
+        extent = first["grid_extent"]
+        self._map = ax_map.imshow(first["grid_probability"], origin="lower", extent=extent, aspect="auto",
+                                  cmap="RdBu", vmin=0.0, vmax=1.0, alpha=0.55, interpolation="bilinear")
+        x, y = first["x_train"], first["y_train"]
+        self._points = ax_map.scatter(x[:, 0], x[:, 1], c=np.where(y == 1, "C0", "C3"), s=14,
+                                      edgecolors="k", linewidths=0.5)
+        ax_map.set_xlim(*extent[:2])
+        ax_map.set_ylim(*extent[2:])
+        ax_map.set_xlabel("x1")
+        ax_map.set_ylabel("x2")
+        ax_map.set_title(f"decision regions, {len(y)} training points", fontsize=10)
+
+        edges = WEIGHT_BIN_EDGES
+        ax_hist.stairs(np.maximum(_histogram(first["initial_weights"], edges) * first["initial_weights"].size, 0.8),
+                       edges, baseline=0.8, color="0.6", linewidth=1, label="at initialization")
+        self._hist = ax_hist.stairs(np.full(len(edges) - 1, 0.8), edges, baseline=0.8, fill=True, color="C2",
+                                    alpha=0.8, label="after training")
+        ax_hist.axvspan(-NEAR_ZERO, NEAR_ZERO, color="0.85", zorder=0)
+        ax_hist.set_yscale("log")
+        ax_hist.set_ylim(0.8, 1e4)
+        ax_hist.yaxis.set_minor_locator(NullLocator())
+        ax_hist.set_xlim(edges[0], edges[-1])
+        ax_hist.set_xlabel("weight value (beyond +-1: in the end bins)")
+        ax_hist.set_ylabel("number of weights")
+        ax_hist.set_title(f"all {first['weights'].size} weights", fontsize=10)
+        ax_hist.legend(fontsize=8, loc="upper right")
+
+        positions = np.arange(len(REGULARIZATION_STRENGTHS))
+        ax_acc.set_xlim(-0.4, positions[-1] + 0.4)
+        ax_acc.set_ylim(0.4, 1.02)
+        ax_acc.set_xticks(positions, [_strength_label(s) for s in REGULARIZATION_STRENGTHS], fontsize=7)
+        ax_acc.set_xlabel("penalty strength")
+        ax_acc.set_ylabel("accuracy")
+        ax_acc.axhline(0.5, color="0.6", linewidth=0.8, linestyle=":")
+        ax_acc.grid(True, alpha=0.3)
+        (self._train_line,) = ax_acc.plot([], [], "o-", color="C1", markersize=3, label="train")
+        (self._val_line,) = ax_acc.plot([], [], "s-", color="C0", markersize=3, label="validation")
+        self._marker = ax_acc.axvline(0, color="k", linewidth=1)
+        (self._current,) = ax_acc.plot([], [], "o", color="k", markersize=6, fillstyle="none")
+        self._gap = ax_acc.fill_between([0, 0], [0, 0], [0, 0], color="C3", alpha=0.15, label="gap")
+        ax_acc.legend(handles=[self._train_line, self._val_line, self._gap], fontsize=8, loc="lower left")
+        self._acc_title = ax_acc.text(0.5, 1.02, "", transform=ax_acc.transAxes, ha="center", va="bottom", fontsize=10)
+        self._title = fig.text(0.5, 0.95, "", ha="center", va="center", fontsize=11)
+        self._ax_acc = ax_acc
+        self._plot.dynamic = (self._map, self._points, self._hist, self._gap, self._train_line, self._val_line,
+                              self._marker, self._current, self._acc_title, self._title)
+
+    def update(self, change=None):
+        """Look up (or train) the network for the current penalty and strength and redraw."""
+        kind, strength = self.kind_buttons.value, self.strength_slider.value
+        self.data = regularization_experiment(kind, strength, **self.settings)
+        if kind not in self.curves:
+            self.curves[kind] = regularization_curve(kind, **self.settings)
+        curve = self.curves[kind]
+        positions = np.arange(len(REGULARIZATION_STRENGTHS))
+        index = REGULARIZATION_STRENGTHS.index(strength)
+        self._map.set_data(self.data["grid_probability"])
+        self._hist.set_data(np.maximum(self.data["weight_counts"], 0.8))
+        self._train_line.set_data(positions, curve["train_accuracy"])
+        self._val_line.set_data(positions, curve["val_accuracy"])
+        self._gap.set_paths([np.column_stack([np.r_[positions, positions[::-1]],
+                                              np.r_[curve["train_accuracy"], curve["val_accuracy"][::-1]]])])
+        self._marker.set_xdata([index, index])
+        self._current.set_data([index, index], [self.data["train_accuracy"], self.data["val_accuracy"]])
+        self._acc_title.set_text(f"{kind}: accuracy against penalty strength")
+        d = self.data
+        self._title.set_text(
+            f"{kind} strength {_strength_label(strength)}: train {d['train_accuracy']:.1%}, validation "
+            f"{d['val_accuracy']:.1%}, gap {100 * d['gap']:.1f} points;  {d['near_zero_fraction']:.0%} of the "
+            f"weights have |w| < {NEAR_ZERO:g}")
+        self.image.value = self._plot.png()
+
+
+def regularization_explorer(kind="L2", strength=0.0, n_train=40, rng=0):
+    """Chapter 06's explorer: a 2-64-64-2 network trained on 40 noisy ``moons`` points with an L1 or L2
+    penalty. Switch the penalty and move the strength (0, 1e-4, 3e-4, ..., 1) and watch the training and
+    validation accuracy, the gap between them, the decision regions, and the weight histogram: L2 narrows
+    the bell, L1 piles the weights up at exactly 0, a huge strength of either leaves nothing to learn with.
+
+    Returns a ``RegularizationExplorer`` (an ipywidgets VBox) with ``.kind_buttons``, ``.strength_slider``,
+    ``.image``, the numbers in ``.data`` (``regularization_experiment``) and the accuracy curves in
+    ``.curves``. Construction trains 10 networks (about a second); each is cached.
+    """
+    return RegularizationExplorer(kind, strength, n_train, rng)
+
+
+# --------------------------------------------------------------------------------------------------
+# Pruning explorer (chapter 07): a sparsity slider on a trained network
+# --------------------------------------------------------------------------------------------------
+
+PRUNING_SCOPES = ("global", "per-layer")
+PRUNING_SPARSITIES = tuple(round(0.01 * i, 2) for i in range(100))  # the slider's values, 0 to 0.99
+
+
+@functools.lru_cache(maxsize=4)
+def _pruning_setup(n_train, n_test, noise, hidden, epochs, lr, seed):
+    """Train once (see ``pruning_setup``); cached, every array read-only."""
+    from .data import spirals
+    from .nn import MLP, softmax_cross_entropy
+    from .optim import Adam
+
+    rng = np.random.default_rng(seed)
+    x, y = spirals(n_train, classes=3, noise=noise, rng=rng)
+    x_test, y_test = spirals(n_test, classes=3, noise=noise, rng=rng)
+    model = MLP([2, *hidden, 3], rng=rng)
+    optimizer = Adam(model.params, lr=lr)
+    batch_size = 64  # small batches: fast, and below the multi-threading threshold (see _forward_in_chunks)
+    for _ in range(epochs):  # the loop of course_lib.train.train, without its per-step bookkeeping
+        order = rng.permutation(n_train)
+        for start in range(0, n_train, batch_size):
+            batch = order[start:start + batch_size]
+            _, dlogits = softmax_cross_entropy(model.forward(x[batch]), y[batch])
+            optimizer.step(model.backward(dlogits))
+    return {
+        "sizes": tuple(model.sizes), "params": tuple(_readonly(p.copy()) for p in model.params),
+        "x_train": _readonly(x), "y_train": _readonly(y), "x_test": _readonly(x_test), "y_test": _readonly(y_test),
+        "train_accuracy": float(np.mean(_forward_in_chunks(model, x).argmax(axis=1) == y)),
+        "accuracy": float(np.mean(_forward_in_chunks(model, x_test).argmax(axis=1) == y_test)),
+    }
+
+
+def _new_mlp(sizes, params, activation="relu"):
+    """A new MLP of layer widths ``sizes`` whose parameters are copies of ``params`` ([W1, b1, W2, ...])."""
+    from .nn import MLP
+
+    model = MLP(list(sizes), activation=activation, dtype=params[0].dtype, rng=0)
+    for destination, source in zip(model.params, params):
+        destination[...] = source
+    return model
+
+
+def pruning_setup(n_train=600, n_test=1500, noise=0.2, hidden=(64, 64), epochs=200, lr=0.01, rng=0):
+    """The network that chapter 07 prunes: a 2-64-64-3 ReLU MLP trained with Adam (``lr``, batches of 64,
+    ``epochs`` passes) on ``n_train`` points of 3-class ``spirals``, to about 99% test accuracy in about a
+    second. Trained once per set of arguments and cached; every call returns a *new* copy of the model,
+    so pruning or fine-tuning it cannot change what the next caller gets.
+
+    Returns a dict: model (an ``MLP``), x_train, y_train, x_test, y_test (read-only arrays), train_accuracy
+    and accuracy (on the test set).
+    """
+    for name, value, low, high in (("n_train", n_train, 3, 100_000), ("n_test", n_test, 3, 100_000),
+                                   ("epochs", epochs, 1, 10_000)):
+        _check_int(value, name, low, high)
+    noise, lr = as_float(noise, "noise", nonnegative=True), as_float(lr, "lr", positive=True)
+    if isinstance(hidden, (int, np.integer)) or not hasattr(hidden, "__iter__"):
+        raise TypeError(f"hidden must be a tuple of layer widths, e.g. (64, 64), got {hidden!r}")
+    hidden = tuple(_check_int(h, "hidden widths", 1, 4096) for h in hidden)
+    setup = _pruning_setup(int(n_train), int(n_test), noise, hidden, int(epochs), lr, _seed_of(rng))
+    model = _new_mlp(setup["sizes"], setup["params"])
+    return {"model": model, **{key: value for key, value in setup.items() if key not in ("sizes", "params")}}
+
+
+def _pruning_inputs(model, x, y):
+    """``(model, x, y)``: the course's trained spirals network and its test set when ``model`` is None."""
+    from .nn import MLP
+
+    if model is None:
+        if x is not None or y is not None:
+            raise ValueError("x and y go with a model of your own; with model=None the test set of "
+                             "pruning_setup() is used")
+        setup = pruning_setup()
+        return setup["model"], setup["x_test"], setup["y_test"]
+    if not isinstance(model, MLP):
+        raise TypeError(f"model must be a course_lib.nn.MLP or None, got {type(model).__name__}")
+    if x is None or y is None:
+        raise ValueError("with a model of your own, pass its test set too: x and y")
+    x, y = np.asarray(x), np.asarray(y)
+    if x.ndim != 2 or x.shape[1] != model.sizes[0]:
+        raise ValueError(f"x must have shape (n, {model.sizes[0]}), got {x.shape}")
+    if y.shape != (len(x),) or not np.issubdtype(y.dtype, np.integer):
+        raise ValueError(f"y must hold {len(x)} integer labels, got shape {y.shape}, dtype {y.dtype}")
+    return model, x, y
+
+
+def pruning_experiment(model=None, sparsity=0.5, scope="global", x=None, y=None):
+    """Magnitude-prune a *copy* of ``model``'s weight matrices to ``sparsity`` and measure its accuracy.
+
+    ``scope="per-layer"``: ``magnitude_prune`` on each weight matrix, so every layer loses exactly
+    ``round(sparsity * size)`` weights. ``scope="global"``: ``global_magnitude_prune`` ranks the weights of
+    all layers together and removes ``round(sparsity * total)`` in all, shared unevenly: layers whose weights
+    are small (here the 64 x 64 hidden one) lose more, layers with few, large weights (the input and output
+    layers) keep theirs. Biases are never pruned. ``model`` itself is never changed.
+
+    ``model=None`` takes the trained spirals network of ``pruning_setup()`` and its test set; a model of
+    your own (an ``MLP``) needs its test set ``x``, ``y``.
+
+    Returns a dict: sparsity, scope, accuracy (on x, y), weights (the pruned matrices), masks (True =
+    kept), layer_sparsity (fraction of zeros per matrix, from ``sparsity_report``), total_sparsity,
+    n_nonzero (weights left), n_weights (all of them) and report (the ``sparsity_report`` rows).
+    """
+    from .pruning import global_magnitude_prune, magnitude_prune, sparsity_report
+
+    sparsity = as_float(sparsity, "sparsity")
+    if not 0.0 <= sparsity <= 1.0:
+        raise ValueError(f"sparsity must be in [0, 1], got {sparsity}")
+    scope = choose(scope, "scope", PRUNING_SCOPES)
+    model, x, y = _pruning_inputs(model, x, y)
+    weights = list(model.weights)  # read only: magnitude_prune and global_magnitude_prune return new arrays
+    if scope == "global":
+        pruned, masks = global_magnitude_prune(weights, sparsity)
+    else:
+        pruned, masks = (list(t) for t in zip(*(magnitude_prune(W, sparsity) for W in weights)))
+    params = list(model.params)
+    params[0::2] = pruned
+    logits = _forward_in_chunks(_new_mlp(model.sizes, params, model.activation), x)  # a pruned copy
+    report = sparsity_report(pruned)
+    n_weights = sum(W.size for W in pruned)
+    return {
+        "sparsity": sparsity, "scope": scope, "accuracy": float(np.mean(logits.argmax(axis=1) == y)),
+        "weights": pruned, "masks": masks, "layer_sparsity": np.array([row[3] for row in report[:-1]]),
+        "total_sparsity": report[-1][3], "n_nonzero": n_weights - report[-1][2], "n_weights": n_weights,
+        "report": report,
+    }
+
+
+_PRUNING_CURVES = {}  # (scope, sparsities) -> accuracies, for the default network (model=None)
+
+
+def pruning_curve(model=None, scope="global", sparsities=PRUNING_SPARSITIES, x=None, y=None):
+    """Accuracy against sparsity: ``pruning_experiment`` at each of ``sparsities`` (default: the explorer's
+    slider values, 0 to 0.99 in steps of 0.01). Returns a dict: scope, sparsity and accuracy (arrays).
+    For the default network (``model=None``) the result is cached."""
+    scope = choose(scope, "scope", PRUNING_SCOPES)
+    sparsities = tuple(float(s) for s in sparsities)
+    default, key = model is None, (scope, sparsities)
+    if default and key in _PRUNING_CURVES:
+        accuracy = _PRUNING_CURVES[key]
+    else:
+        model, x, y = _pruning_inputs(model, x, y)
+        accuracy = _readonly([pruning_experiment(model, s, scope, x, y)["accuracy"] for s in sparsities])
+        if default:
+            _PRUNING_CURVES[key] = accuracy
+    return {"scope": scope, "sparsity": np.array(sparsities), "accuracy": accuracy}
+
+
+class PruningExplorer(widgets.VBox):
+    """A sparsity slider (0 to 0.99) and a scope switch (global / per-layer) above two parts: left, the
+    weight matrices W1 (2 x 64, top), W2 (64 x 64) and W3 (64 x 3) as images of |w|, pruned weights white,
+    each titled with its own sparsity; right, test accuracy against sparsity for both scopes (computed once,
+    at construction), the current setting marked.
+
+    ``model`` is the trained network (never changed: each move prunes a copy); ``data`` holds the last result
+    of ``pruning_experiment``; ``image.value`` the PNG bytes.
+    """
+
+    def __init__(self, sparsity=0.5, scope="global", model=None, x=None, y=None):
+        sparsity = as_float(sparsity, "sparsity")
+        if not 0.0 <= sparsity <= 0.99:
+            raise ValueError(f"sparsity must be in [0, 0.99] (the slider's range), got {sparsity}")
+        choose(scope, "scope", PRUNING_SCOPES)
+        self.model, self.x, self.y = _pruning_inputs(model, x, y)
+        self._own_model = model is not None
+        curve_model = model if self._own_model else None
+        self.curves = {s: pruning_curve(curve_model, s, x=x, y=y) for s in PRUNING_SCOPES}
+        self.dense_accuracy = float(self.curves["global"]["accuracy"][0])
+        style = {"description_width": "70px"}
+        self.sparsity_slider = widgets.FloatSlider(value=sparsity, min=0.0, max=0.99, step=0.01,
+                                                   description="sparsity", readout_format=".0%", style=style,
+                                                   layout=widgets.Layout(width="420px"))
+        self.scope_buttons = widgets.ToggleButtons(options=list(PRUNING_SCOPES), value=scope,
+                                                   description="scope", style=style)
+        self.image = widgets.Image(format="png")
+        self.data = None
+        self._build_figure()
+        for control in (self.sparsity_slider, self.scope_buttons):
+            control.observe(self.update, names="value")
+        super().__init__([widgets.HBox([self.scope_buttons, self.sparsity_slider]), self.image])
+        self.update()
+
+    def _build_figure(self):
+        self._plot = _BlittedFigure((11.5, 4.0))
+        fig = self._plot.fig
+        grid = fig.add_gridspec(2, 3, width_ratios=(3.0, 0.35, 3.4), height_ratios=(1.0, 5.0), left=0.05,
+                                right=0.985, bottom=0.12, top=0.84, wspace=0.12, hspace=0.45)
+        axes = [fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[1, 0]), fig.add_subplot(grid[1, 1])]
+        ax_acc = fig.add_subplot(grid[:, 2])
+        cmap = matplotlib.colormaps["viridis"].with_extremes(bad="white")
+        self._images, self._layer_titles = [], []
+        for i, (ax, W) in enumerate(zip(axes, self.model.weights)):
+            vmax = float(np.abs(W).max()) or 1.0
+            self._images.append(ax.imshow(np.abs(W), cmap=cmap, norm=PowerNorm(0.5, vmin=0.0, vmax=vmax),
+                                          aspect="auto", interpolation="nearest"))
+            ax.set_xticks([])
+            ax.set_yticks([])
+            self._layer_titles.append(ax.text(0.0 if i < 2 else 0.5, 1.04, "", transform=ax.transAxes, fontsize=9,
+                                              ha="left" if i < 2 else "center", va="bottom"))
+        axes[1].set_xlabel("rows: inputs (fan_in), columns: outputs (fan_out)\n"
+                           "colour: |w| (dark: small), white: pruned", fontsize=8)
+
+        positions = np.asarray(PRUNING_SPARSITIES)
+        for scope, color in zip(PRUNING_SCOPES, ("C0", "C1")):
+            ax_acc.plot(positions, self.curves[scope]["accuracy"], "-", color=color, label=scope)
+        chance = 1.0 / self.model.sizes[-1]
+        ax_acc.axhline(chance, color="0.6", linewidth=0.8, linestyle=":")
+        ax_acc.text(0.01, chance + 0.01, "chance", fontsize=8, color="0.4")
+        ax_acc.set_xlim(0, 1)
+        ax_acc.set_ylim(0, 1.02)
+        ax_acc.set_xlabel("sparsity (fraction of weights pruned)")
+        ax_acc.set_ylabel("test accuracy")
+        ax_acc.grid(True, alpha=0.3)
+        ax_acc.legend(fontsize=8, loc="lower left")
+        ax_acc.set_title("accuracy against sparsity, without fine-tuning", fontsize=10)
+        self._marker = ax_acc.axvline(0, color="k", linewidth=1)
+        (self._current,) = ax_acc.plot([], [], "o", color="k", markersize=7, fillstyle="none")
+        self._title = fig.text(0.5, 0.955, "", ha="center", va="center", fontsize=10.5)
+        self._plot.dynamic = (*self._images, *self._layer_titles, self._marker, self._current, self._title)
+
+    def update(self, change=None):
+        """Prune a copy of the model to the current sparsity and scope, evaluate it and redraw."""
+        sparsity, scope = self.sparsity_slider.value, self.scope_buttons.value
+        self.data = pruning_experiment(self.model, sparsity, scope, self.x, self.y)
+        for i, (image, title, W, mask) in enumerate(zip(self._images, self._layer_titles, self.data["weights"],
+                                                       self.data["masks"])):
+            image.set_data(np.where(mask, np.abs(W), np.nan))
+            name = f"W{i + 1} {W.shape[0]}x{W.shape[1]}"
+            title.set_text(f"{name}: {self.data['layer_sparsity'][i]:.0%} pruned" if i < 2
+                           else f"W{i + 1}\n{self.data['layer_sparsity'][i]:.0%}")
+        self._marker.set_xdata([sparsity, sparsity])
+        self._current.set_data([sparsity], [self.data["accuracy"]])
+        layers = ", ".join(f"W{i + 1} {s:.0%}" for i, s in enumerate(self.data["layer_sparsity"]))
+        self._title.set_text(
+            f"{scope} pruning to {sparsity:.0%}: accuracy {self.data['accuracy']:.1%} (unpruned "
+            f"{self.dense_accuracy:.1%}); {self.data['n_nonzero']} of {self.data['n_weights']} weights left "
+            f"({layers} pruned)")
+        self.image.value = self._plot.png()
+
+
+def pruning_explorer(sparsity=0.5, scope="global", model=None, x=None, y=None):
+    """Chapter 07's explorer: a sparsity slider (0 to 99%) and a scope switch for magnitude pruning of a
+    trained 2-64-64-3 network on 3-class spirals (``pruning_setup()``, trained once and cached), or of your
+    own ``model`` with its test set ``x``, ``y``. Shows which weights survive in each layer and the test
+    accuracy against sparsity, per layer and global. Construction trains the network the first time (about
+    a second) and computes both accuracy curves; a slider move prunes a copy of the weights and redraws.
+
+    Returns a ``PruningExplorer`` (an ipywidgets VBox) with ``.sparsity_slider``, ``.scope_buttons``,
+    ``.image``, the trained ``.model`` and the numbers in ``.data`` (``pruning_experiment``).
+    """
+    return PruningExplorer(sparsity, scope, model, x, y)

@@ -64,3 +64,14 @@ def test_relative_error_and_bad_input():
         check_gradients(lambda: 0.0, [np.zeros(2)], [np.zeros(3)])
     with pytest.raises(ValueError, match="float64 model"):
         check_mlp(MLP([2, 2], rng=0), np.zeros((1, 2)), np.array([0]))
+
+
+def test_report_prints_noise_level_errors_as_below_the_floor_and_real_ones_with_digits():
+    from course_lib.gradcheck import GradCheck
+
+    results = [GradCheck("W1", (2, 3), 3.1e-10, 1e-12, True), GradCheck("b1", (3,), 0.76, 0.5, False)]
+    lines = format_report(results).splitlines()
+    assert "< 1e-07" in lines[1] and "3.1e-10" not in lines[1] and lines[1].endswith("ok")
+    assert "7.6e-01" in lines[2] and lines[2].endswith("WRONG")
+    with pytest.raises(ValueError, match="noise_floor"):
+        format_report(results, noise_floor=0)

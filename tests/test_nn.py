@@ -380,3 +380,103 @@ def test_backward_before_forward_and_bad_dlogits():
     with pytest.raises(ValueError, match=r"dlogits must have the logits' shape \(5, 2\), got list"):
         model.backward([[0.0, 0.0]] * 5)
     assert len(model.backward(np.zeros((5, 2)))) == 4
+
+
+# --------------------------------------------------------------------------------------------------
+# the flat layout: params and gradients are views of one array each
+# --------------------------------------------------------------------------------------------------
+
+
+def _is_one_flat_array(arrays):
+    """The arrays are consecutive pieces, in order, of one flat owner array."""
+    owner = arrays[0].base
+    if owner is None or owner.ndim != 1:
+        return False
+    offset = 0
+    for a in arrays:
+        if a.base is not owner or not np.shares_memory(a, owner[offset:offset + a.size]):
+            return False
+        if not np.array_equal(a.reshape(-1), owner[offset:offset + a.size]):
+            return False
+        offset += a.size
+    return offset == owner.size
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_params_are_views_of_one_flat_array(dtype):
+    model = MLP([3, 4, 5, 2], rng=0, dtype=dtype)
+    assert _is_one_flat_array(model.params)
+    flat = model.params[0].base
+    assert flat.dtype == np.dtype(dtype) and flat.size == sum(p.size for p in model.params)
+    flat[12] = 7.0  # the first entry of b1 (W1 holds 3 * 4 = 12 numbers)
+    assert model.params[1][0] == 7.0
+    model.params[2][0, 0] = -3.0  # and the other way round
+    assert flat[16] == -3.0
+
+
+def test_the_flat_layout_keeps_the_random_draws():
+    """The weights are drawn in the same order, with the same values, as by calling the initializer
+    layer after layer (what the stored notebook outputs were computed with)."""
+    for name, seed in [("kaiming_normal", 3), ("xavier_uniform", 5), ("orthogonal", 7)]:
+        rng = np.random.default_rng(seed)
+        expected = [init.get_initializer(name)(shape, rng=rng) for shape in [(30, 20), (20, 20), (20, 10)]]
+        for dtype in ["float32", "float64"]:
+            model = MLP([30, 20, 20, 10], init=name, rng=seed, dtype=dtype, bias_init=0.5)
+            for W, E in zip(model.weights, expected):
+                np.testing.assert_array_equal(W, E.astype(dtype))
+            assert all(np.all(b == 0.5) for b in model.biases)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_backward_reuses_one_flat_array_and_overwrites_it(dtype, activation):
+    model = MLP([4, 6, 5, 3], activation=activation, rng=1, dtype=dtype)
+    rng = np.random.default_rng(0)
+    x1, x2 = rng.normal(size=(7, 4)), rng.normal(size=(9, 4))
+    y1, y2 = rng.integers(0, 3, size=7), rng.integers(0, 3, size=9)
+
+    first = model.backward(softmax_cross_entropy(model.forward(x1), y1)[1])
+    kept = [g.copy() for g in first]
+    assert _is_one_flat_array(first) and not np.shares_memory(first[0], model.params[0])
+    second = model.backward(softmax_cross_entropy(model.forward(x2), y2)[1])
+    assert all(g is h for g, h in zip(first, second))  # the same arrays, overwritten
+    assert not all(np.array_equal(g, k) for g, k in zip(second, kept))
+
+    # Each result equals the gradient computed from scratch, without any reused array.
+    second = [g.copy() for g in second]  # copies: the next backward overwrites the arrays
+    third = [g.copy() for g in model.backward(softmax_cross_entropy(model.forward(x1), y1)[1])]
+    for xb, yb, grads in [(x2, y2, second), (x1, y1, third)]:
+        _, dlogits = softmax_cross_entropy(model.forward(xb), yb)
+        a0 = xb.astype(dtype)
+        z1 = a0 @ model.params[0] + model.params[1]
+        a1 = ACTIVATIONS[activation](z1)
+        z2 = a1 @ model.params[2] + model.params[3]
+        a2 = ACTIVATIONS[activation](z2)
+        dz3 = dlogits
+        dz2 = (dz3 @ model.params[4].T) * activation_derivative(activation, z2, a2)
+        dz1 = (dz2 @ model.params[2].T) * activation_derivative(activation, z1, a1)
+        expected = [a0.T @ dz1, dz1.sum(axis=0), a1.T @ dz2, dz2.sum(axis=0), a2.T @ dz3, dz3.sum(axis=0)]
+        for g, e in zip(grads, expected):
+            np.testing.assert_array_equal(g, e)
+    for g, k in zip(model.backward(softmax_cross_entropy(model.forward(x1), y1)[1]), kept):
+        np.testing.assert_array_equal(g, k)  # the same batch again: the same gradients again
+    assert all(g.dtype == np.dtype(dtype) for g in first)
+
+
+def test_backward_after_params_were_replaced_by_other_shapes():
+    """structured pruning keeps a copy of a model and gives it narrower params: backward follows."""
+    import copy
+
+    model = MLP([3, 8, 2], rng=0, dtype="float64")
+    x, y = np.random.default_rng(0).normal(size=(5, 3)), np.array([0, 1, 1, 0, 1])
+    model.backward(softmax_cross_entropy(model.forward(x), y)[1])
+    smaller = copy.deepcopy(model)
+    keep = [0, 2, 5]
+    smaller.params[0] = smaller.params[0][:, keep].copy()
+    smaller.params[1] = smaller.params[1][keep].copy()
+    smaller.params[2] = smaller.params[2][keep, :].copy()
+    smaller.sizes[1] = 3
+    grads = smaller.backward(softmax_cross_entropy(smaller.forward(x), y)[1])
+    assert [g.shape for g in grads] == [(3, 3), (3,), (3, 2), (2,)]
+    original = model.backward(softmax_cross_entropy(model.forward(x), y)[1])
+    assert [g.shape for g in original] == [(3, 8), (8,), (8, 2), (2,)]  # the original is untouched

@@ -48,6 +48,10 @@ def test_binder_installs_the_tested_environment():
     assert pins(binder / "requirements.txt") == pins(ROOT / "requirements.txt")
     post_build = (binder / "postBuild").read_text()
     assert "set -e" in post_build and "pip install --no-deps -e ." in post_build
+    # MNIST pre-downloaded into the loader's cache after course_lib is installed (tests/test_binder.py runs it),
+    # and the notebooks trusted, so that their stored widgets show before they are run.
+    assert post_build.index("pip install --no-deps -e .") < post_build.index("python -m course_lib.data download")
+    assert "jupyter trust notebooks/*.ipynb" in post_build
     # Learners' kernels start on opening a notebook, on Binder as with `make lab`.
     assert "jupyterlab-overrides.json" in post_build and "jupyterlab-overrides.json" in (ROOT / "Makefile").read_text()
     overrides = json.loads((binder / "jupyterlab-overrides.json").read_text())
@@ -57,6 +61,13 @@ def test_binder_installs_the_tested_environment():
 def test_ci_and_readme_use_the_two_commands():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in ci and "chromium" in ci and "COURSE_DATA_DIR" in ci
+    assert re.search(r"^make test$", ci, re.M), ".ci/run runs `make test` (everything, browser and Binder included)"
+    makefile = (ROOT / "Makefile").read_text()
+    test_recipe = re.search(r"^test: setup\n\t(.+)$", makefile, re.M).group(1)
+    assert test_recipe.strip() == "$(BIN)/python -m pytest", "make test deselects nothing"
+    fast_recipe = re.search(r"^test-fast: setup\n\t(.+)$", makefile, re.M).group(1)
+    assert '-m "not browser and not binder and not portability"' in fast_recipe
+    assert "-m" not in re.search(r'^addopts = "(.*)"$', (ROOT / "pyproject.toml").read_text(), re.M).group(1).split()
     readme = (ROOT / "README.md").read_text()
     for command in ["make lab", "make test", "pip install -r requirements.txt", "jupyter lab", "pytest"]:
         assert command in readme, f"README does not show {command!r}"

@@ -92,3 +92,38 @@ def test_bad_input(kwargs, error, match):
     args.update(kwargs)
     with pytest.raises(error, match=match):
         train(**args)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("options", [{}, {"clip_norm": 0.5}], ids=["plain", "clipped"])
+def test_reused_gradient_arrays_do_not_change_what_train_computes(dtype, options):
+    """MLP.backward writes into the same arrays at every call and Adam updates all parameters at once
+    from them; a reference loop with new gradient arrays at every step and the per-parameter update
+    gives the same parameters, bit for bit, and the same history."""
+    import copy
+
+    from course_lib.clip import clip_grad_norm
+    from course_lib.nn import softmax_cross_entropy
+    from course_lib.optim import Adam
+
+    x, y = data.spirals(n=150, rng=0)
+    model = MLP([2, 16, 16, 3], rng=0, dtype=dtype)
+    reference = copy.deepcopy(model)
+    reference.params = [p.copy() for p in model.params]  # separate arrays: the per-parameter path
+    history = train(model, Adam(model.params, lr=0.01), x, y, epochs=3, batch_size=32, rng=0, progress=False,
+                    **options)
+
+    opt, rng, losses = Adam(reference.params, lr=0.01), np.random.default_rng(0), []
+    for _ in range(3):
+        order = rng.permutation(len(y))
+        for start in range(0, len(y), 32):
+            batch = order[start:start + 32]
+            loss, dlogits = softmax_cross_entropy(reference.forward(x[batch]), y[batch])
+            grads = [g.copy() for g in reference.backward(dlogits)]  # new arrays every step
+            if options:
+                clip_grad_norm(grads, options["clip_norm"])
+            opt.step(grads)
+            losses.append(loss * len(batch))
+    for p, q in zip(model.params, reference.params):
+        np.testing.assert_array_equal(p, q)
+    assert history.loss[-1] == float(np.sum(losses[-5:]) / len(y))
