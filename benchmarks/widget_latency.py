@@ -20,6 +20,8 @@ import numpy as np
 from course_lib.widgets import (
     REGULARIZATION_STRENGTHS,
     bias_explorer,
+    first_layer_explorer,
+    importance_explorer,
     init_explorer,
     lr_explorer,
     momentum_explorer,
@@ -118,6 +120,23 @@ def main():
            measure(explorer, explorer.sparsity_slider, args.changes, rng))
     report("pruning_explorer, scope switch global/per-layer",
            measure(explorer, explorer.scope_buttons, args.changes, rng, grid=["global", "per-layer"]))
+    # chapter 08: 11 snapshots of W1 (784 x 256) as the notebook saves them; random weights cost the same to draw
+    snapshots = [rng.normal(0.0, 0.05, size=(784, 256)).astype(np.float32)]
+    for _ in range(10):
+        snapshots.append(snapshots[-1] + rng.normal(0.0, 0.02, size=(784, 256)).astype(np.float32))
+    start = time.perf_counter()
+    explorer = first_layer_explorer(snapshots, accuracy=np.linspace(0.1, 0.98, 11).tolist())
+    print(f"first_layer_explorer: construction {time.perf_counter() - start:.2f} s")
+    report("first_layer_explorer (11 snapshots of W1, 784 x 256), epoch slider over 0..10",
+           measure(explorer, explorer.epoch_slider, args.changes, rng))
+    # chapter 09: every move refits a logistic regression and measures permutation importance
+    start = time.perf_counter()
+    explorer = importance_explorer()
+    print(f"importance_explorer: construction {time.perf_counter() - start:.2f} s")
+    report("importance_explorer, units-of-x1 slider over 0.01..100",
+           measure(explorer, explorer.scale_slider, args.changes, rng))
+    report("importance_explorer, copies-of-x2 slider over 1..4",
+           measure(explorer, explorer.copies_slider, args.changes, rng))
 
 if __name__ == "__main__":
     main()

@@ -97,14 +97,14 @@ def activation_derivative(name, z, a):
 def _all_finite(a):
     """``np.all(np.isfinite(a))``, faster for large arrays: one pass and no boolean array of a's size.
 
-    A single nan or inf among the entries makes their sum of squares nan or inf (nan and inf propagate
-    through arithmetic), so a finite sum of squares (a BLAS dot product) proves them all finite. The
-    squares of finite entries can overflow too (above ~1e19 in float32): then the exact test decides.
+    A single nan or inf among the entries makes their sum nan or inf (nan and inf propagate through
+    addition; inf - inf is nan), so a finite sum proves them all finite. A sum of finite entries can
+    overflow too (near 3e38 in float32): then the exact test decides. (np.sum, not a BLAS dot product:
+    OpenBLAS spreads a long dot over threads, which is slow when the other cores are busy.)
     """
-    flat = a.reshape(-1)
-    with np.errstate(over="ignore"):
-        sum_of_squares = np.dot(flat, flat)
-    return bool(np.isfinite(sum_of_squares)) or bool(np.all(np.isfinite(a)))
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.sum(a)
+    return bool(np.isfinite(total)) or bool(np.all(np.isfinite(a)))
 
 
 def _check_logits(logits):

@@ -113,11 +113,20 @@ class Optimizer:
             seen, flat = self._flat_views[name] = (tuple(arrays), _flat_view(arrays))
         return flat
 
+    def _work_arrays(self, param):
+        """Two scratch arrays of ``param``'s shape and dtype for ``step``'s intermediate results, made at the
+        first step and reused (they hold nothing between steps, and are not part of ``state``)."""
+        key = (param.shape, param.dtype.str)
+        work = self.__dict__.setdefault("_work", {})
+        if key not in work:
+            work[key] = (np.empty_like(param), np.empty_like(param))
+        return work[key]
+
     def __getstate__(self):
         # A copy (copy.deepcopy, pickle) gets new arrays, which are no views of one flat array any more:
         # what was found about the old ones must not be copied. The copy finds its own at its first step.
         state = dict(self.__dict__)
-        state["_flat_views"], state["_flat_state"] = {}, None
+        state["_flat_views"], state["_flat_state"], state["_work"] = {}, None, {}
         return state
 
     def _check_grads(self, grads):
@@ -280,14 +289,22 @@ class Adam(Optimizer):
             state["step"] += 1
             t = state["step"]
             exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+            # Every line computes what its comment says, in place: the results go into two work arrays made
+            # once (tmp, update), so that a step makes no new arrays (out=... names where a result goes).
+            tmp, update = self._work_arrays(param)
             exp_avg *= beta1
-            exp_avg += (1 - beta1) * grad
+            exp_avg += np.multiply(grad, 1 - beta1, out=tmp)          # m = beta1 m + (1 - beta1) g
             exp_avg_sq *= beta2
-            exp_avg_sq += (1 - beta2) * grad * grad
+            np.multiply(grad, 1 - beta2, out=tmp)
+            exp_avg_sq += np.multiply(tmp, grad, out=tmp)             # v = beta2 v + (1 - beta2) g^2
             # math.sqrt of the Python float, not np.sqrt: a numpy float64 scalar would turn float32 arrays
             # into float64 ones here (numpy 2 keeps a numpy scalar's type), several times slower.
-            denom = np.sqrt(exp_avg_sq) / math.sqrt(1 - beta2**t) + self.eps
-            param -= (self.lr / (1 - beta1**t)) * exp_avg / denom
+            denom = np.sqrt(exp_avg_sq, out=tmp)
+            denom /= math.sqrt(1 - beta2**t)
+            denom += self.eps                                         # denom = sqrt(v_hat) + eps
+            np.multiply(exp_avg, self.lr / (1 - beta1**t), out=update)
+            update /= denom                                           # update = lr m_hat / denom
+            param -= update
 
 
 class AdamW(Adam):

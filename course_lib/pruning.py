@@ -113,6 +113,12 @@ class Pruner:
     them). ``masks`` has one boolean array per weight matrix of ``model`` (True = kept)."""
 
     def __init__(self, model, masks):
+        weights, params = list(model.weights), list(model.params)
+        if len(params) != 2 * len(weights) or any(W is not params[2 * i] for i, W in enumerate(weights)):
+            # A WeightNormMLP, say: its params are [v, g, b, ...] and its weights are computed from v and g, so
+            # masking "the weights" would change copies and the gradients of the wrong arrays.
+            raise TypeError(f"Pruner needs a model whose params are [W1, b1, W2, b2, ...] with W the arrays of "
+                            f"model.weights (a course_lib.nn.MLP); got {type(model).__name__}")
         self.model = model
         self.masks = [np.asarray(m, dtype=bool) for m in masks]
         if len(self.masks) != len(model.weights):

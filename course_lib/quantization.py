@@ -70,8 +70,15 @@ def quantize(w, bits=8, scheme="symmetric", axis=None):
     else:
         scale = np.maximum((high - low) / (qmax - qmin), _MIN_SCALE)
         zero_point = np.clip(qmin - np.round(low / scale), qmin, qmax).astype(np.int64)
-    q = np.round(w64 / _broadcast(scale, w, axis)) + _broadcast(zero_point, w, axis)
-    q = np.clip(q, qmin, qmax).astype(np.int32)
+    ratio = w64 / _broadcast(scale, w, axis)
+    if scheme == "symmetric":
+        # max|w| / scale is (qmax - qmin) / 2 exactly, a half-integer: -max|w| lies half-way between two codes
+        # (-127.5 steps at 8 bits; round half to even gives -128). The float division lands an ulp to either side,
+        # depending on the last bits of max|w| (so on the CPU's rounding during training): use the exact ratio.
+        max_abs, half = np.maximum(-low, high), (qmax - qmin) / 2
+        extreme = _broadcast(max_abs / half >= _MIN_SCALE, w, axis) & (np.abs(w64) == _broadcast(max_abs, w, axis))
+        ratio = np.where(extreme, np.sign(w64) * half, ratio)
+    q = np.clip(np.round(ratio) + _broadcast(zero_point, w, axis), qmin, qmax).astype(np.int32)
     if axis is None:
         return q, float(scale), int(zero_point)
     return q, scale, zero_point

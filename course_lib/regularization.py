@@ -58,7 +58,8 @@ class L2(_Penalty):
 
 
 class L1(_Penalty):
-    """strength * sum of |weights|; gradient strength * sign(W) ("lasso"): drives weights to exactly 0."""
+    """strength * sum of |weights|; subgradient strength * sign(W) ("lasso"). Its minimum has weights at exactly
+    0, but as a gradient term it leaves them hopping across 0: ``soft_threshold`` gives the exact zeros."""
 
     def _term(self, p):
         return self.strength * float(np.sum(np.abs(p))), self.strength * np.sign(p)

@@ -841,7 +841,9 @@ def _regularization_run(kind, strength, n_train, n_val, noise, hidden, steps, lr
     rng = np.random.default_rng(seed)
     x, y = moons(n_train, noise=noise, rng=rng)
     x_val, y_val = moons(n_val, noise=noise, rng=rng)
-    model = MLP([2, *hidden, 2], rng=rng)  # the same data and the same starting weights for every penalty
+    # The same data and the same starting weights for every penalty. float64: in float32 the unpenalized run's
+    # accuracies change with the CPU's code path (chapter 06 prints them; tools/numeric_env.py).
+    model = MLP([2, *hidden, 2], rng=rng, dtype="float64")
     initial = np.concatenate([W.ravel() for W in model.weights]).astype(np.float64)
     optimizer = SGD(model.params, lr=lr)
     for _ in range(steps):
@@ -900,7 +902,8 @@ def regularization_experiment(kind="L2", strength=1e-3, n_train=40, n_val=1000, 
     L1 is applied by its proximal step because that is what sets weights *exactly* to 0; the subgradient
     ``strength * sign(W)`` would make small weights hop back and forth across 0 instead.
     ``rng`` (a seed) draws the data and the starting weights, so for one seed every setting starts from the
-    same network on the same data and only the penalty differs.
+    same network on the same data and only the penalty differs. The network is float64, so that the
+    accuracies do not depend on the CPU's numeric code path.
 
     With no penalty the network fits (nearly) every training point with a wiggly boundary that does worse
     on new data: the gap ``train_accuracy - val_accuracy`` is the over-fitting. A moderate
@@ -1317,3 +1320,365 @@ def pruning_explorer(sparsity=0.5, scope="global", model=None, x=None, y=None):
     ``.image``, the trained ``.model`` and the numbers in ``.data`` (``pruning_experiment``).
     """
     return PruningExplorer(sparsity, scope, model, x, y)
+
+
+# --------------------------------------------------------------------------------------------------
+# First-layer explorer (chapter 08): an epoch slider through saved snapshots of an MNIST MLP's W1
+# --------------------------------------------------------------------------------------------------
+
+FIRST_LAYER_BINS = 80  # histogram bins, over [-m, m] with m the largest |w| of all snapshots
+
+
+def _check_snapshots(snapshots):
+    """``snapshots`` as a list of 2-D float arrays of one shape whose fan_in is a square (side x side)."""
+    if isinstance(snapshots, np.ndarray) or not isinstance(snapshots, (list, tuple)):
+        raise TypeError(f"snapshots must be a list of weight matrices (one per epoch), got {type(snapshots).__name__}")
+    if not snapshots:
+        raise ValueError("snapshots is empty: save at least the initial W1, e.g. [model.weights[0].copy()]")
+    shape = None
+    for i, W in enumerate(snapshots):
+        if not isinstance(W, np.ndarray) or not np.issubdtype(W.dtype, np.floating):
+            raise TypeError(f"snapshots[{i}] must be a float numpy array, got {type(W).__name__}")
+        if W.ndim != 2:
+            raise ValueError(f"snapshots[{i}] must be 2-D, (fan_in, fan_out), got shape {W.shape}")
+        if shape is not None and W.shape != shape:
+            raise ValueError(f"snapshots[{i}] has shape {W.shape}, but snapshots[0] has shape {shape}")
+        shape = W.shape
+    side = math.isqrt(shape[0])
+    if side * side != shape[0]:
+        raise ValueError(f"snapshots hold W1 of shape {shape}: its fan_in {shape[0]} is not a square number of "
+                         "pixels (28 x 28 = 784 for MNIST)")
+    for i, W in enumerate(snapshots):
+        if not np.all(np.isfinite(W)):
+            raise ValueError(f"snapshots[{i}] contains nan or inf")
+    return list(snapshots), side
+
+
+def _check_accuracy(accuracy, count):
+    if accuracy is None:
+        return None
+    if isinstance(accuracy, (str, bytes)) or not hasattr(accuracy, "__len__"):
+        raise TypeError(f"accuracy must be None or a list of {count} accuracies (one per snapshot), "
+                        f"got {type(accuracy).__name__}")
+    values = [as_float(a, "accuracy entries") for a in accuracy]
+    if len(values) != count:
+        raise ValueError(f"accuracy must have one value per snapshot: {len(values)} for {count} snapshots")
+    if any(not 0.0 <= a <= 1.0 for a in values):
+        raise ValueError("accuracy entries must be fractions in [0, 1]")
+    return values
+
+
+def first_layer_frame(snapshots, epoch, units=32, accuracy=None):
+    """What the first layer looks like at snapshot ``epoch``: the incoming weights of hidden units
+    0 .. ``units``-1 as side x side images (W1[:, j] reshaped, j the unit), and statistics of all of W1.
+
+    ``snapshots`` is a list of W1 arrays, (fan_in, fan_out) with fan_in = side * side (784 for MNIST), one per
+    epoch: ``snapshots[0]`` the initial weights, ``snapshots[e]`` after epoch e. ``accuracy``, if given, has one
+    (test) accuracy per snapshot. Nothing is copied or changed.
+
+    Returns a dict: epoch, images (units, side, side), tiled (the images in a grid of 8 columns,
+    ``course_lib.mnist_tools.tile``), std and max_abs of W1, change = ||W1(e) - W1(0)|| / ||W1(0)|| (Frobenius),
+    unchanged_fraction (the fraction of W1's entries still exactly at their initial value: pixels that are 0 in
+    every training image, and units that never fire, give their weights no gradient), counts and bin_edges (a
+    histogram of all of W1 over [-m, m], m the largest |w| of all snapshots, so the frames share their axis), and
+    accuracy (or None).
+    """
+    from .mnist_tools import tile
+
+    snapshots, side = _check_snapshots(snapshots)
+    count = len(snapshots)
+    if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or not 0 <= epoch < count:
+        raise ValueError(f"epoch must be an int in [0, {count - 1}] (an index into snapshots), got {epoch!r}")
+    fan_out = snapshots[0].shape[1]
+    if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or not 1 <= units <= fan_out:
+        raise ValueError(f"units must be an int in [1, {fan_out}] (W1 has {fan_out} columns), got {units!r}")
+    accuracy = _check_accuracy(accuracy, count)
+    W, W0 = snapshots[int(epoch)], snapshots[0]
+    limit = max(float(np.abs(S).max()) for S in snapshots) or 1.0
+    edges = np.linspace(-limit, limit, FIRST_LAYER_BINS + 1)
+    bins = np.clip(((W.ravel() + limit) * (FIRST_LAYER_BINS / (2 * limit))).astype(np.int64), 0, FIRST_LAYER_BINS - 1)
+    images = W[:, :units].T.reshape(units, side, side)
+    initial_norm = float(np.linalg.norm(W0))
+    return {
+        "epoch": int(epoch), "images": images, "tiled": tile(images, columns=8),
+        "std": float(W.std()), "max_abs": float(np.abs(W).max()),
+        "change": float(np.linalg.norm(W - W0)) / initial_norm if initial_norm else float("nan"),
+        "unchanged_fraction": float(np.mean(W == W0)),
+        "counts": np.bincount(bins, minlength=FIRST_LAYER_BINS), "bin_edges": edges,
+        "accuracy": None if accuracy is None else accuracy[int(epoch)],
+    }
+
+
+class FirstLayerExplorer(widgets.VBox):
+    """An epoch slider through saved snapshots of W1 above two panels: left, the incoming weights of the first
+    ``units`` hidden units as images (red positive, blue negative, one colour scale for every epoch); right,
+    the histogram of all of W1 at that epoch (log scale) over the initial one (grey) and the last one (dashed).
+
+    ``snapshots`` are kept by reference, not copied; ``data`` holds the last result of ``first_layer_frame``;
+    ``image.value`` the PNG bytes.
+    """
+
+    def __init__(self, snapshots, epoch=None, units=32, accuracy=None):
+        snapshots, _ = _check_snapshots(snapshots)
+        epoch = len(snapshots) - 1 if epoch is None else epoch
+        first_layer_frame(snapshots, epoch, units, accuracy)  # checks every argument before building anything
+        self.snapshots, self.units, self.accuracy = snapshots, units, accuracy
+        self.epoch_slider = widgets.IntSlider(value=epoch, min=0, max=len(snapshots) - 1, step=1,
+                                              description="epoch", style={"description_width": "50px"},
+                                              layout=widgets.Layout(width="420px"))
+        self.image = widgets.Image(format="png")
+        self.data = None
+        self._build_figure()
+        self.epoch_slider.observe(self.update, names="value")
+        super().__init__([self.epoch_slider, self.image])
+        self.update()
+
+    def _build_figure(self):
+        first = first_layer_frame(self.snapshots, 0, self.units)
+        last = first_layer_frame(self.snapshots, len(self.snapshots) - 1, self.units)
+        self._plot = _BlittedFigure((11.0, 4.0))
+        fig = self._plot.fig
+        ax_img, ax_hist = fig.subplots(1, 2, width_ratios=(1.55, 1.0))
+        fig.subplots_adjust(left=0.02, right=0.98, bottom=0.13, top=0.84, wspace=0.12)
+        scale = float(np.percentile(np.abs(last["images"]), 99.5)) or 1.0  # the trained weights' scale, for all
+        cmap = matplotlib.colormaps["RdBu_r"].with_extremes(bad="white")
+        self._tiles = ax_img.imshow(last["tiled"], cmap=cmap, vmin=-scale, vmax=scale, interpolation="nearest")
+        ax_img.set_xticks([])
+        ax_img.set_yticks([])
+        rows = -(-self.units // 8)
+        ax_img.set_title(f"incoming weights of hidden units 0-{self.units - 1} ({rows} x 8), colour scale "
+                         f"+-{scale:.2g} at every epoch", fontsize=9)
+        edges = first["bin_edges"]
+        ax_hist.stairs(np.maximum(first["counts"], 0.5), edges, fill=True, color="0.85", label="initial")
+        ax_hist.stairs(np.maximum(last["counts"], 0.5), edges, color="0.4", linestyle="--", linewidth=1,
+                       label=f"epoch {len(self.snapshots) - 1}")
+        (self._hist,) = ax_hist.step(edges, np.append(np.maximum(first["counts"], 0.5), 0.5), where="post",
+                                     color="C3", linewidth=1.5, label="this epoch")
+        ax_hist.set_yscale("log")
+        ax_hist.set_ylim(0.8, 2.0 * max(first["counts"].max(), last["counts"].max()))
+        ax_hist.set_xlim(edges[0], edges[-1])
+        ax_hist.yaxis.set_minor_locator(NullLocator())
+        ax_hist.set_xlabel("weight value (all of W1)")
+        ax_hist.set_ylabel("count")
+        ax_hist.legend(fontsize=8, loc="upper right")
+        ax_hist.grid(True, alpha=0.3)
+        self._title = fig.text(0.5, 0.95, "", ha="center", va="center", fontsize=10.5)
+        self._plot.dynamic = (self._tiles, self._hist, self._title)
+
+    def update(self, change=None):
+        """Show the snapshot of the slider's epoch."""
+        self.data = first_layer_frame(self.snapshots, self.epoch_slider.value, self.units, self.accuracy)
+        self._tiles.set_data(self.data["tiled"])
+        counts = np.maximum(self.data["counts"], 0.5)
+        self._hist.set_ydata(np.append(counts, counts[-1]))
+        accuracy = "" if self.data["accuracy"] is None else f"test accuracy {self.data['accuracy']:.1%}; "
+        self._title.set_text(
+            f"epoch {self.data['epoch']}: {accuracy}W1 std {self.data['std']:.3f}, moved "
+            f"{self.data['change']:.2f} x its initial norm, {self.data['unchanged_fraction']:.1%} of it never moved")
+        self.image.value = self._plot.png()
+
+
+def first_layer_explorer(snapshots, epoch=None, units=32, accuracy=None):
+    """Chapter 08's explorer: an epoch slider through snapshots of the first layer's weights of an MNIST MLP
+    (``snapshots[e]``: W1 after epoch e, ``snapshots[0]`` the initial one; fan_in 784 = 28 x 28). Shows the
+    incoming weights of the first ``units`` hidden units as 28 x 28 images and the histogram of all of W1,
+    with the test ``accuracy`` of each epoch in the title if given. Starts at the last epoch.
+
+    Returns a ``FirstLayerExplorer`` (an ipywidgets VBox) with ``.epoch_slider``, ``.image`` and the numbers
+    in ``.data`` (``first_layer_frame``).
+    """
+    return FirstLayerExplorer(snapshots, epoch, units, accuracy)
+
+
+__all__ += ["first_layer_explorer", "first_layer_frame", "FirstLayerExplorer", "FIRST_LAYER_BINS"]
+
+
+# --------------------------------------------------------------------------------------------------
+# Importance explorer (chapter 09): a weight's size depends on its feature's units and on its copies
+# --------------------------------------------------------------------------------------------------
+
+IMPORTANCE_TRUE_WEIGHTS = (2.0, 1.0, 0.5, 0.0)  # the synthetic task's logit: 2 x1 + x2 + 0.5 x3 + 0 x4
+IMPORTANCE_MAX_COPIES = 4
+IMPORTANCE_SLOTS = ("x1", "x2", "x2 #2", "x2 #3", "x2 #4", "x3", "x4")  # every column the explorer can show
+
+
+@functools.lru_cache(maxsize=4)
+def _importance_data(n, seed):
+    """Training and test sets of the synthetic task, read-only: four independent N(0, 1) features, labels drawn
+    with p(y = 1) = sigmoid(2 x1 + x2 + 0.5 x3): noisy, so that the fitted weights are finite."""
+    rng = np.random.default_rng(seed)
+    w = np.array(IMPORTANCE_TRUE_WEIGHTS)
+    sets = []
+    for _ in range(2):
+        x = rng.normal(size=(n, len(w)))
+        p = 0.5 * (1.0 + np.tanh(0.5 * (x @ w)))
+        sets += [_readonly(x), _readonly((rng.random(n) < p).astype(np.int64))]
+    return tuple(sets)
+
+
+def _importance_columns(x, scale, copies):
+    """The columns the model sees: x1 times ``scale``, x2 and ``copies - 1`` exact copies of it, x3, x4."""
+    return np.column_stack([x[:, 0] * scale] + [x[:, 1]] * copies + [x[:, 2], x[:, 3]])
+
+
+def _importance_fit(x_train, y_train, scale, copies):
+    from .importance import fit_logistic_regression
+
+    w, b = fit_logistic_regression(_importance_columns(x_train, scale, copies), y_train)
+    return w, b, lambda x: (x @ w + b > 0).astype(np.int64)
+
+
+@functools.lru_cache(maxsize=4)
+def _importance_reference(n, seed):
+    """The test predictions of the model fitted on the original features (scale 1, no copies), read-only."""
+    x_train, y_train, x_test, _ = _importance_data(n, seed)
+    predict = _importance_fit(x_train, y_train, 1.0, 1)[2]
+    return _readonly(predict(_importance_columns(x_test, 1.0, 1)))
+
+
+def importance_experiment(scale=1.0, copies=1, n=2000, n_repeats=5, rng=0):
+    """Fit a logistic regression on a synthetic task whose features are rescaled or copied, and compare what its
+    weights and permutation importance say about the features.
+
+    The task (``n`` training and ``n`` test examples, drawn once per ``rng`` and cached): four independent N(0, 1)
+    features x1..x4, labels with p(y = 1) = sigmoid(2 x1 + x2 + 0.5 x3); x4 is noise. The model sees x1 times
+    ``scale`` (the same quantity in other units), ``copies`` identical columns of x2 (1 = just x2), x3 and x4, and
+    is fitted exactly (``importance.fit_logistic_regression``). Permutation importance is the test accuracy lost
+    when a column is shuffled (``n_repeats`` shuffles each; x1 and the group of x2 columns get the same shuffles
+    for every setting, so that their importance does not move with the random draws).
+
+    Returns a dict: columns (names), scale, copies, weights (one per column), bias, standardized_weights (weight
+    times the column's std), importance and importance_std (per column), group_importance (x2 and its copies
+    shuffled together), accuracy (on the test set) and same_predictions (the fraction of test predictions equal
+    to those of the model fitted on the original features).
+    """
+    from .importance import permutation_importance
+
+    scale = as_float(scale, "scale", positive=True)
+    copies = _check_int(copies, "copies", 1, IMPORTANCE_MAX_COPIES)
+    n = _check_int(n, "n", 10, 100_000)
+    n_repeats = _check_int(n_repeats, "n_repeats", 1, 100)
+    seed = _seed_of(rng)
+    x_train, y_train, x_test, y_test = _importance_data(n, seed)
+    w, b, predict = _importance_fit(x_train, y_train, scale, copies)
+    test = _importance_columns(x_test, scale, copies)
+    columns = permutation_importance(predict, test, y_test, n_repeats=n_repeats, rng=seed + 1)
+    group = permutation_importance(predict, test, y_test, features=[list(range(1, 1 + copies))], n_repeats=n_repeats,
+                                   rng=seed + 2)  # a generator of its own: the same shuffles for any copies
+    return {
+        "columns": ["x1", "x2", *(f"x2 #{k}" for k in range(2, copies + 1)), "x3", "x4"],
+        "scale": scale, "copies": copies, "weights": w, "bias": b,
+        "standardized_weights": w * _importance_columns(x_train, scale, copies).std(axis=0),
+        "importance": columns.mean, "importance_std": columns.std, "group_importance": float(group.mean[0]),
+        "accuracy": columns.baseline,
+        "same_predictions": float(np.mean(predict(test) == _importance_reference(n, seed))),
+    }
+
+
+class ImportanceExplorer(widgets.VBox):
+    """A log slider for the units of x1 (its values multiplied by 0.01 to 100) and a slider for the number of
+    copies of x2 (1 to 4), above two bar charts of the fitted logistic regression: left, |weight| per column
+    (log scale); right, permutation importance per column and for x2 with its copies shuffled together.
+
+    ``data`` holds the last result of ``importance_experiment``; ``image.value`` the PNG bytes.
+    """
+
+    WEIGHT_RANGE = (1e-3, 1e3)
+
+    def __init__(self, scale=1.0, copies=1, n=2000, n_repeats=5, rng=0):
+        scale = as_float(scale, "scale", positive=True)
+        if not 0.01 <= scale <= 100:
+            raise ValueError(f"scale must be in [0.01, 100] (the slider's range), got {scale}")
+        _check_int(copies, "copies", 1, IMPORTANCE_MAX_COPIES)
+        importance_experiment(scale, copies, n, n_repeats, rng)  # checks the other arguments
+        self.n, self.n_repeats, self.rng = n, n_repeats, rng
+        style = {"description_width": "110px"}
+        self.scale_slider = widgets.FloatLogSlider(value=scale, base=10, min=-2, max=2, step=0.25,
+                                                   description="units of x1, x", readout_format=".3g", style=style)
+        self.copies_slider = widgets.IntSlider(value=copies, min=1, max=IMPORTANCE_MAX_COPIES,
+                                               description="copies of x2", style=style)
+        self.image = widgets.Image(format="png")
+        self.data = None
+        self._build_figure()
+        for control in (self.scale_slider, self.copies_slider):
+            control.observe(self.update, names="value")
+        super().__init__([widgets.HBox([self.scale_slider, self.copies_slider]), self.image])
+        self.update()
+
+    def _build_figure(self):
+        self._plot = _BlittedFigure((11.0, 3.9))
+        fig = self._plot.fig
+        ax_w, ax_i = fig.subplots(1, 2, width_ratios=(7, 8))
+        fig.subplots_adjust(left=0.06, right=0.99, bottom=0.14, top=0.78, wspace=0.15)
+        slots = np.arange(len(IMPORTANCE_SLOTS))
+        low, high = self.WEIGHT_RANGE
+        ax_w.set_yscale("log")
+        ax_w.set_ylim(low, high)
+        ax_w.yaxis.set_minor_locator(NullLocator())
+        self._weight_bars = ax_w.bar(slots, np.zeros(len(slots)), bottom=low, color="C0", width=0.7, linewidth=0)
+        ax_w.set_xticks(slots, IMPORTANCE_SLOTS, fontsize=8)
+        ax_w.set_title("|weight| of each column (log scale)", fontsize=10)
+        ax_w.grid(True, axis="y", alpha=0.3)
+        group_slots = np.arange(len(IMPORTANCE_SLOTS) + 1)
+        self._importance_bars = ax_i.bar(group_slots, np.zeros(len(group_slots)), color=["C1"] * len(slots) + ["C3"],
+                                         width=0.7, linewidth=0)
+        ax_i.set_xticks(group_slots, [*IMPORTANCE_SLOTS, "x2 + copies\ntogether"], fontsize=8)
+        ax_i.set_ylim(0, 0.35)
+        ax_i.set_ylabel("accuracy lost when shuffled", fontsize=9)
+        ax_i.set_title("permutation importance (test set)", fontsize=10)
+        ax_i.grid(True, axis="y", alpha=0.3)
+        self._weight_labels = [ax_w.text(s, low, "", ha="center", va="bottom", fontsize=7.5) for s in slots]
+        self._importance_labels = [ax_i.text(s, 0, "", ha="center", va="bottom", fontsize=7.5) for s in group_slots]
+        self._title = fig.text(0.5, 0.945, "", ha="center", va="center", fontsize=10)
+        fig.text(0.5, 0.885, "x1 x c: the model sees x1 times c and fits weight w1 (w1 x c: the weight per original "
+                 "unit); same predictions: test predictions equal to those of the model of the original features",
+                 ha="center", va="center", fontsize=7.5, color="0.35")  # static: drawn once, into the background
+        self._plot.dynamic = (*self._weight_bars, *self._importance_bars, *self._weight_labels,
+                              *self._importance_labels, self._title)
+
+    def _slots(self, values):
+        """Per column of ``data`` -> per slot of IMPORTANCE_SLOTS (None where the column is absent)."""
+        copies = self.data["copies"]
+        out = [None] * len(IMPORTANCE_SLOTS)
+        for slot, value in zip([0, *range(1, 1 + copies), 5, 6], values):
+            out[slot] = value
+        return out
+
+    def update(self, change=None):
+        """Refit the model for the current units and copies, measure the importance and redraw."""
+        self.data = importance_experiment(self.scale_slider.value, self.copies_slider.value, self.n,
+                                          self.n_repeats, self.rng)
+        low, high = self.WEIGHT_RANGE
+        for bar, label, w in zip(self._weight_bars, self._weight_labels, self._slots(self.data["weights"])):
+            size = low if w is None else float(np.clip(abs(w), low, high))
+            bar.set_height(size - low)
+            label.set_position((label.get_position()[0], size))
+            label.set_text("" if w is None else f"{abs(w):.3g}")
+        values = [*self._slots(self.data["importance"]), self.data["group_importance"]]
+        for bar, label, v in zip(self._importance_bars, self._importance_labels, values):
+            height = 0.0 if v is None else float(np.clip(v, 0.0, 0.35))
+            bar.set_height(height)
+            label.set_position((label.get_position()[0], height))
+            label.set_text("" if v is None else f"{v:.3f}")
+        w1, scale, copies = self.data["weights"][0], self.data["scale"], self.data["copies"]
+        self._title.set_text(  # short: text is the slowest thing to draw
+            f"x1 x {scale:.3g}: w1 {w1:.3g}, w1 x {scale:.3g} = {w1 * scale:.3g};  x2 in {copies} column"
+            f"{'s' if copies > 1 else ''};  accuracy {self.data['accuracy']:.1%};  same predictions "
+            f"{self.data['same_predictions']:.0%}")
+        self.image.value = self._plot.png()
+
+
+def importance_explorer(scale=1.0, copies=1, n=2000, n_repeats=5, rng=0):
+    """Chapter 09's explorer: change the units of feature x1 (a log slider, x 0.01 to x 100) and the number of
+    identical copies of feature x2 (1 to 4) of a synthetic task, refit a logistic regression exactly, and compare
+    |weight| (which follows the units and splits among copies) with permutation importance (which ignores the units;
+    for copies, shuffle them together). Each move refits and re-measures (a few milliseconds).
+
+    Returns an ``ImportanceExplorer`` (an ipywidgets VBox) with ``.scale_slider``, ``.copies_slider``, ``.image``
+    and the numbers in ``.data`` (``importance_experiment``).
+    """
+    return ImportanceExplorer(scale, copies, n, n_repeats, rng)
+
+
+__all__ += ["importance_explorer", "importance_experiment", "ImportanceExplorer", "IMPORTANCE_SLOTS",
+            "IMPORTANCE_TRUE_WEIGHTS", "IMPORTANCE_MAX_COPIES"]

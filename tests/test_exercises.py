@@ -338,3 +338,133 @@ def test_show_source_of_a_class_and_bad_input(capsys):
         course_lib.show_source(42)
     with pytest.raises(TypeError, match="show_source needs"):
         course_lib.show_source(len)  # a builtin has no Python source
+
+
+# --------------------------------------------------------------------------------------------------
+# chapter 08: typical wrong answers (added to WRONG, so that the tests above that take WRONG[name] cover them)
+# --------------------------------------------------------------------------------------------------
+
+
+def reference_confusion(y_true, y_pred, classes):
+    C = np.zeros((classes, classes), dtype=int)
+    np.add.at(C, (y_true, y_pred), 1)
+    return C
+
+
+def confusion_counting_pairs_once(y_true, y_pred, classes):
+    C = np.zeros((classes, classes), dtype=int)
+    C[y_true, y_pred] += 1  # buffered: a pair that occurs 3 times adds 1
+    return C
+
+
+def confusion_of_the_classes_seen(y_true, y_pred, classes):
+    seen = np.unique(np.concatenate([y_true, y_pred]))
+    return reference_confusion(y_true, y_pred, len(seen))
+
+
+WRONG_CH08 = {
+    "accuracy_from_logits": [
+        (lambda logits, y: 100 * np.mean(logits.argmax(axis=1) == y), "a percentage"),
+        (lambda logits, y: int(np.sum(logits.argmax(axis=1) == y)), "the number of right predictions"),
+        (lambda logits, y: np.mean(logits.argmax(axis=0) == y), "the argmax over axis 0"),
+        (lambda logits, y: np.mean(logits.max(axis=1) == y), "got 0, expected 0.6"),
+        (lambda logits, y: np.mean(logits.argmin(axis=1) == y), "expected 0.6"),
+        (lambda logits, y: logits.argmax(axis=1) == y, "return one number"),
+    ],
+    "confusion_matrix": [
+        (confusion_counting_pairs_once, "counted once, however often it occurs"),
+        (confusion_of_the_classes_seen, "result has shape (3, 3), expected (4, 4)"),
+        (lambda t, p, k: reference_confusion(t, p, k).T, "rows and columns are swapped"),
+        (lambda t, p, k: reference_confusion(t, p, k) / len(t), "you returned fractions"),
+        (lambda t, p, k: np.histogram2d(t, p, bins=k)[0], "expected [[3, 2, 0, 0]"),
+        (lambda t, p, k: reference_confusion(t, p, k)[:, :-1], "result has shape (4, 3)"),
+    ],
+}
+WRONG.update(WRONG_CH08)
+
+
+@pytest.mark.parametrize(
+    "name, wrong, expected", [(name, f, message) for name, cases in WRONG_CH08.items() for f, message in cases],
+)
+def test_chapter_08_wrong_answers_fail_with_a_reason(name, wrong, expected):
+    test_typical_wrong_answers_fail_with_a_reason(name, wrong, expected)
+
+
+def test_accuracy_from_logits_accepts_softmax_first_and_labels_as_lists():
+    assert grade("accuracy_from_logits", lambda z, y: float(np.mean(nn.softmax(z).argmax(axis=1) == y))).passed
+    assert grade("confusion_matrix", lambda t, p, k: reference_confusion(t, p, k).tolist()).passed
+
+
+# --------------------------------------------------------------------------------------------------
+# chapter 09: typical wrong answers (added to WRONG, so that the tests above that take WRONG[name] cover them)
+# --------------------------------------------------------------------------------------------------
+
+
+def drop_shuffling_x_in_place(predict, x, y, feature, rng):
+    baseline = np.mean(predict(x) == y)
+    rng.shuffle(x[:, feature])  # the caller's x is shuffled
+    return baseline - np.mean(predict(x) == y)
+
+
+def drop_shuffling_whole_rows(predict, x, y, feature, rng):
+    return np.mean(predict(x) == y) - np.mean(predict(x[rng.permutation(len(x))]) == y)
+
+
+def drop_zeroing_the_feature(predict, x, y, feature, rng):
+    zeroed = x.copy()
+    zeroed[:, feature] = 0.0
+    return np.mean(predict(x) == y) - np.mean(predict(zeroed) == y)
+
+
+def tied_grad_transposed_unless_square(x, h, dz, dx_hat):
+    right = x.T @ dz + dx_hat.T @ h
+    return right if right.shape[0] == right.shape[1] else right.T  # passes the square case, then has W.T's shape
+
+
+def shuffled_column(x, feature, permutation):
+    shuffled = x.copy()
+    shuffled[:, feature] = x[permutation, feature]
+    return shuffled
+
+
+WRONG_CH09 = {
+    "tied_weight_grad": [
+        (lambda x, h, dz, dx_hat: x.T @ dz, "only the encoder's gradient"),
+        (lambda x, h, dz, dx_hat: dx_hat.T @ h, "only the decoder's gradient"),
+        (lambda x, h, dz, dx_hat: (x.T @ dz + dx_hat.T @ h) / 2, "you averaged the two gradients"),
+        (lambda x, h, dz, dx_hat: x.T @ dz + h.T @ dx_hat, "the decoder's gradient is not transposed"),
+        (tied_grad_transposed_unless_square, "W.T's; expected W's shape (6, 3)"),
+        (lambda x, h, dz, dx_hat: x.T @ dz - dx_hat.T @ h, "wrong values"),
+    ],
+    "permutation_drop": [
+        (drop_shuffling_x_in_place, "your function changed x"),
+        (drop_shuffling_whole_rows, "expected 0"),
+        (lambda predict, x, y, f, rng: np.mean(predict(shuffled_column(x, f, rng.permutation(len(x)))) == y),
+         "the accuracy after shuffling, not its drop"),
+        (lambda predict, x, y, f, rng: np.mean(predict(shuffled_column(x, f, rng.permutation(len(x)))) == y)
+         - np.mean(predict(x) == y), "the drop has the wrong sign"),
+        (drop_zeroing_the_feature, "replacing the feature by 0"),
+        (lambda predict, x, y, f, rng: np.mean(predict(x) == y) - np.mean(predict(shuffled_column(
+            x, f, np.random.default_rng().permutation(len(x)))) == y), "generators of the same seed"),
+        (lambda predict, x, y, f, rng: predict(x) != predict(shuffled_column(x, f, rng.permutation(len(x)))),
+         "return one number"),
+    ],
+}
+WRONG.update(WRONG_CH09)
+
+
+@pytest.mark.parametrize(
+    "name, wrong, expected", [(name, f, message) for name, cases in WRONG_CH09.items() for f, message in cases],
+)
+def test_chapter_09_wrong_answers_fail_with_a_reason(name, wrong, expected):
+    test_typical_wrong_answers_fail_with_a_reason(name, wrong, expected)
+
+
+def test_permutation_drop_accepts_an_in_place_shuffle_of_a_copy_and_tied_grad_as_lists():
+    def shuffle_a_copy(predict, x, y, feature, rng):
+        shuffled = x.copy()
+        rng.shuffle(shuffled[:, feature])  # shuffles the column of the copy in place: as right as a permutation
+        return np.mean(predict(x) == y) - np.mean(predict(shuffled) == y)
+
+    assert grade("permutation_drop", shuffle_a_copy).passed
+    assert grade("tied_weight_grad", lambda x, h, dz, dx_hat: (x.T @ dz + dx_hat.T @ h).tolist()).passed

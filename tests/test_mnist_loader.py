@@ -625,3 +625,20 @@ def test_real_mnist(monkeypatch):
     assert x_float.min() == 0.0 and x_float.max() == 1.0
     np.testing.assert_array_equal(x_float.reshape(60000, 784), x_train / np.float32(255))
     np.testing.assert_array_equal(y_float, y_train)
+
+
+def test_training_on_a_subset_of_real_mnist_reaches_92_percent():
+    """The stated figure for a quick run: 784-256-10, He init, Adam(1e-3), batch 128, the first 20000 training
+    images, 2 epochs (313 steps): >= 92% on the 10000 test images (seeds 0, 1, 2 give 94.4%, 94.0%, 93.5%;
+    chapter 08 trains on all 60000 images for >= 98%)."""
+    from course_lib.nn import MLP
+    from course_lib.optim import Adam
+    from course_lib.train import evaluate, train
+
+    (x_train, y_train), (x_test, y_test) = data.load_mnist(shared_mnist(), download=False, dtype="float32")
+    model = MLP([784, 256, 10], init="kaiming_normal", rng=0)
+    history = train(model, Adam(model.params, lr=1e-3), x_train[:20000], y_train[:20000], epochs=2,
+                    batch_size=128, rng=0, progress=False)
+    assert history.loss[-1] < history.loss[0]
+    _, accuracy = evaluate(model, x_test, y_test)
+    assert accuracy >= 0.92, f"test accuracy {accuracy:.1%} after 2 epochs on 20000 images"

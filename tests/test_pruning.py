@@ -131,3 +131,12 @@ def test_pruner_bad_masks():
         Pruner(model, [np.ones((2, 3))])
     with pytest.raises(ValueError, match=r"masks\[1\] has shape \(2, 3\) but W2 has shape \(3, 2\)"):
         Pruner(model, [np.ones((2, 3)), np.ones((2, 3))])
+
+
+def test_pruner_refuses_a_model_whose_weights_are_not_its_params():
+    from course_lib.weightnorm import WeightNormMLP
+
+    model = WeightNormMLP([4, 5, 3], rng=0)
+    masks = [np.ones(W.shape, dtype=bool) for W in model.weights]
+    with pytest.raises(TypeError, match="Pruner needs a model whose params are"):
+        Pruner(model, masks)

@@ -39,6 +39,24 @@ def test_error_is_at_most_half_a_step(bits, scheme, axis):
     assert q.max() <= (2 ** (bits - 1) - 1 if scheme == "symmetric" else 2**bits - 1)
 
 
+@pytest.mark.parametrize("bits", [2, 3, 4, 8])
+@pytest.mark.parametrize("axis", [None, 1])
+def test_symmetric_extremes_do_not_depend_on_the_last_bit(bits, axis):
+    """-max|w| is exactly half-way between two codes: it always rounds half to even (to qmin), +max|w| to qmax,
+    whatever the last bits of max|w| (a float division alone lands an ulp either side for about 1 value in 7)."""
+    qmin, qmax = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+    m = np.random.default_rng(bits).uniform(0.1, 3.0, size=300)
+    w = np.stack([-m, m / 3, m, -m / 7])  # column j: max|w| = m[j], once negative and once positive
+    if axis is None:
+        codes = np.array([quantize(column, bits, "symmetric")[0] for column in w.T])
+    else:
+        codes, scale, _ = quantize(w, bits, "symmetric", axis)
+        codes = codes.T
+        error = np.abs(w - dequantize(codes.T, scale, 0, axis))
+        assert np.all(error[[0, 2]] <= scale / 2 * (1 + 1e-12))
+    assert np.all(codes[:, 0] == qmin) and np.all(codes[:, 2] == qmax)
+
+
 def test_per_channel_beats_per_tensor_on_unequal_channels():
     w = np.random.default_rng(0).normal(size=(100, 4)) * np.array([0.01, 0.1, 1.0, 10.0])
     per_tensor = quantization_error(w, 4, "symmetric")

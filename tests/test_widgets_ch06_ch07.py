@@ -75,6 +75,23 @@ def test_only_the_penalty_changes_and_results_are_deterministic():
         cached["weights"][0] = 1.0
 
 
+def test_regularization_runs_in_float64(monkeypatch):
+    """float64, so that the accuracies chapter 06 prints do not depend on the CPU's numeric code path."""
+    import course_lib.nn
+    from course_lib.widgets import _regularization_run
+
+    made = []
+
+    class Recording(course_lib.nn.MLP):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self.dtype)
+
+    monkeypatch.setattr(course_lib.nn, "MLP", Recording)
+    _regularization_run.__wrapped__("L2", 1e-3, 8, 8, 0.3, (4,), 2, 0.5, 0)
+    assert made == [np.dtype("float64")]
+
+
 def test_regularization_curve():
     curve = regularization_curve("L2")
     assert curve["strength"].tolist() == list(REGULARIZATION_STRENGTHS)

@@ -207,7 +207,8 @@ def check_notebook(lab, panel, nb):
                     assert box and box["width"] > 100 and box["height"] > 50, f"the plot is not visible: {box}"
 
     dismiss_kernel_dialog(page)
-    check_until(45, widgets_shown)
+    # (a trusted notebook draws its widgets once its kernel is up: seconds, but a minute on a busy machine)
+    check_until(120, widgets_shown)
 
     # One round trip for all cells: per code cell, the height of each output area JupyterLab drew.
     heights = panel.evaluate("""panel => [...panel.querySelectorAll('.jp-CodeCell')].map(cell =>

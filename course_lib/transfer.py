@@ -1,0 +1,140 @@
+"""Reusing trained weights on a new task: copy layers into a new network, freeze them, train the rest (chapter 09).
+
+Freezing a layer means that no update reaches its parameters. The reliable way is to give the optimizer only
+the trainable parameters: then nothing it does (the gradient step, weight decay, momentum, Adam's moments) can
+touch the frozen ones. Zeroing the frozen parameters' gradients is *not* the same: with decoupled weight decay
+(AdamW) or a momentum buffer filled before the freeze, the optimizer still moves them. PyTorch's
+``param.requires_grad_(False)`` is the first kind: the parameter gets no ``.grad`` (it stays ``None``), and
+``torch.optim`` skips parameters whose ``.grad`` is ``None``.
+
+Layer ``l`` (counted from 0) of an ``MLP`` owns ``params[2 l]`` (its W) and ``params[2 l + 1]`` (its b).
+Transfer learning by reusing the first layers: Yosinski et al. 2014, "How transferable are features in deep
+neural networks?" (which also shows that features of the first layers are the most general ones).
+"""
+
+import numbers
+
+import numpy as np
+
+from ._checks import as_float, as_rng
+from .nn import ACTIVATIONS, MLP, softmax_cross_entropy
+from .optim import Adam
+
+__all__ = ["reuse_layers", "trainable_params", "layer_output", "fine_tune"]
+
+
+def _check_model(model, name="model"):
+    if not isinstance(model, MLP):
+        raise TypeError(f"{name} must be a course_lib.nn.MLP, got {type(model).__name__}")
+
+
+def _check_layers(layers, n_layers, name):
+    if isinstance(layers, (numbers.Integral, str, bytes)) or not hasattr(layers, "__iter__"):
+        raise TypeError(f"{name} must be a list of layer indices, e.g. [0], got {layers!r}")
+    layers = list(layers)
+    for layer in layers:
+        if isinstance(layer, bool) or not isinstance(layer, numbers.Integral) or not 0 <= layer < n_layers:
+            raise ValueError(f"{name} must hold layer indices in [0, {n_layers}), got {layers!r}")
+    return sorted(set(int(layer) for layer in layers))
+
+
+def reuse_layers(source, sizes, n_layers=1, rng=None, activation=None):
+    """A new ``MLP(sizes)`` whose first ``n_layers`` layers are copies of ``source``'s, the others new.
+
+    The copied layers must have the same shapes in both networks (``sizes[:n_layers + 1]`` equal to
+    ``source.sizes[:n_layers + 1]``); the layers above are initialized as a new ``MLP`` would (``rng``).
+    The copy is a copy: training the new network never changes ``source``. ``activation`` defaults to
+    ``source``'s; the dtype is ``source``'s.
+    """
+    _check_model(source, "source")
+    if isinstance(n_layers, bool) or not isinstance(n_layers, numbers.Integral) or not 0 <= n_layers < len(
+            source.weights):
+        raise ValueError(f"n_layers must be an int in [0, {len(source.weights) - 1}] (the head is always new), "
+                         f"got {n_layers!r}")
+    model = MLP(sizes, activation=source.activation if activation is None else activation, rng=as_rng(rng),
+                dtype=source.dtype)
+    if model.sizes[:n_layers + 1] != source.sizes[:n_layers + 1]:
+        raise ValueError(f"sizes must start like source's to reuse {n_layers} layer(s): "
+                         f"{source.sizes[:n_layers + 1]}, got {model.sizes[:n_layers + 1]}")
+    for i in range(2 * n_layers):
+        model.params[i][...] = source.params[i]
+    return model
+
+
+def trainable_params(model, frozen=()):
+    """``(indices, params)``: the positions in ``model.params`` and the arrays of the layers not in ``frozen``.
+
+    Give the optimizer ``params`` and, at each step, the gradients at ``indices``: the frozen layers' gradients
+    are then dropped, and the optimizer never sees (so never changes) the frozen parameters.
+    """
+    _check_model(model)
+    frozen = _check_layers(frozen, len(model.weights), "frozen")
+    indices = [i for i in range(len(model.params)) if i // 2 not in frozen]
+    return indices, [model.params[i] for i in indices]
+
+
+def layer_output(model, x, n_layers):
+    """The activation after the first ``n_layers`` layers of ``model``: ``f(... f(x W1 + b1) ...)``.
+
+    ``n_layers = 0`` returns ``x`` itself; ``n_layers`` must be below the number of layers (the last one
+    returns logits, which is ``model.forward``).
+    """
+    _check_model(model)
+    if isinstance(n_layers, bool) or not isinstance(n_layers, numbers.Integral) or not 0 <= n_layers < len(
+            model.weights):
+        raise ValueError(f"n_layers must be an int in [0, {len(model.weights) - 1}], got {n_layers!r}")
+    a = model._check_input(x)
+    f = ACTIVATIONS[model.activation]
+    for W, b in zip(model.weights[:n_layers], model.biases[:n_layers]):
+        a = f(a @ W + b)
+    return a
+
+
+def _head(model, n_layers):
+    """An MLP made of ``model``'s layers above the first ``n_layers``: its params ARE model's arrays (no copy),
+    so training it trains ``model``."""
+    head = MLP(model.sizes[n_layers:], activation=model.activation, dtype=model.dtype, rng=0)
+    head.params = list(model.params[2 * n_layers:])
+    return head
+
+
+def fine_tune(model, x, y, frozen=(), steps=150, batch_size=50, lr=1e-3, rng=None):
+    """Train ``model`` with Adam(``lr``) for ``steps`` mini-batch steps, the layers in ``frozen`` left as they are.
+
+    Batches of ``batch_size`` examples (all of them if there are fewer) are drawn in an order shuffled by ``rng``
+    anew at each pass over ``(x, y)``. Loss: mean softmax cross-entropy. Returns the loss of every step.
+    The optimizer receives only the trainable parameters (``trainable_params``); the frozen layers' gradients
+    are dropped. When the frozen layers are the bottom ones (``frozen=[0]``, ``[0, 1]``, ...), their output is
+    the same at every step: it is computed once (``layer_output``, "feature extraction"), and the layers above
+    are trained on it, the same training (up to rounding) without recomputing those layers at every step.
+    """
+    indices, params = trainable_params(model, frozen)
+    if not params:
+        raise ValueError("frozen must leave at least one layer to train")
+    if not isinstance(x, np.ndarray) or x.ndim != 2 or x.shape[1] != model.sizes[0]:
+        raise ValueError(f"x must be an array of shape (n, {model.sizes[0]}), got {getattr(x, 'shape', type(x))}")
+    y = np.asarray(y)
+    if y.shape != (len(x),) or not np.issubdtype(y.dtype, np.integer):
+        raise ValueError(f"y must hold {len(x)} integer labels, got shape {y.shape}, dtype {y.dtype}")
+    for name, value in (("steps", steps), ("batch_size", batch_size)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    lr, rng = as_float(lr, "lr", positive=True), as_rng(rng)
+    n_fixed = indices[0] // 2  # the frozen layers below the first trainable one
+    if n_fixed and indices == list(range(2 * n_fixed, len(model.params))):  # frozen = exactly the bottom layers:
+        x, model = layer_output(model, x, n_fixed), _head(model, n_fixed)  # their output, once; train the head on it
+        indices = list(range(len(indices)))
+
+    optimizer = Adam(params, lr=lr)  # only the trainable parameters: the frozen ones are out of its reach
+    n, batch_size = len(y), min(int(batch_size), len(y))
+    order, position, losses = rng.permutation(n), 0, []
+    for _ in range(steps):
+        if position + batch_size > n:  # a new pass over the data, in a new order
+            order, position = rng.permutation(n), 0
+        batch = order[position:position + batch_size]
+        position += batch_size
+        loss, dlogits = softmax_cross_entropy(model.forward(x[batch]), y[batch])
+        grads = model.backward(dlogits)
+        optimizer.step([grads[i] for i in indices])  # the frozen layers' gradients are dropped here
+        losses.append(loss)
+    return losses
