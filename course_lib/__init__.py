@@ -1,7 +1,11 @@
 """course_lib: the implementations behind the course on weights and biases in neural networks.
 
 Modules: ``init`` (initializers), ``nn`` (MLP, activations, softmax cross-entropy), ``diagnostics``
-(per-layer statistics), ``widgets`` (the interactive explorers), ``exercises`` (checkers).
+(per-layer statistics), ``gradcheck``, ``optim`` (SGD, RMSprop, Adam, AdamW), ``train`` (the mini-batch loop),
+``clip``, ``schedules``, ``convergence`` (quadratics, chapter 04), ``regularization``, ``pruning``,
+``quantization``, ``weightnorm``, ``data`` (synthetic data sets, MNIST), ``mnist_tools`` (confusion matrix,
+image grids), ``transfer`` (freezing and reusing layers), ``autoencoder`` (tied weights), ``importance``
+(permutation importance), ``widgets`` (the interactive explorers), ``exercises`` (checkers).
 Numerics use numpy only. Weights have shape ``(fan_in, fan_out)``; a layer computes ``x @ W + b``.
 """
 
