@@ -45,6 +45,7 @@ class Optimizer:
         self.lr = lr
         self.state = [{} for _ in self.params]  # per parameter: momentum buffers, moment estimates, ...
         self._flat_views, self._flat_state = {}, None  # for updating all parameters at once (see _groups)
+        self._work = {}  # scratch arrays of step, by shape and dtype (see _work_arrays)
 
     HYPERPARAMETERS = ("lr",)
 
@@ -117,10 +118,9 @@ class Optimizer:
         """Two scratch arrays of ``param``'s shape and dtype for ``step``'s intermediate results, made at the
         first step and reused (they hold nothing between steps, and are not part of ``state``)."""
         key = (param.shape, param.dtype.str)
-        work = self.__dict__.setdefault("_work", {})
-        if key not in work:
-            work[key] = (np.empty_like(param), np.empty_like(param))
-        return work[key]
+        if key not in self._work:
+            self._work[key] = (np.empty_like(param), np.empty_like(param))
+        return self._work[key]
 
     def __getstate__(self):
         # A copy (copy.deepcopy, pickle) gets new arrays, which are no views of one flat array any more:
