@@ -45,7 +45,7 @@ class Optimizer:
         self.lr = lr
         self.state = [{} for _ in self.params]  # per parameter: momentum buffers, moment estimates, ...
         self._flat_views, self._flat_state = {}, None  # for updating all parameters at once (see _groups)
-        self._work = {}  # scratch arrays of step, by shape and dtype (see _work_arrays)
+        self._work = {}  # scratch arrays of step, by shape and dtype (see _work_array)
 
     HYPERPARAMETERS = ("lr",)
 
@@ -97,9 +97,11 @@ class Optimizer:
         of a few calls per parameter: for [784, 256, 10], one pass over 203530 numbers instead of four
         passes, three of them too short for numpy to be efficient (256, 2560 and 10 numbers).
         """
-        grads = self._check_grads(grads)
+        grads = self._check_grads(grads, finite=False)
         flat_param = self._remembered_flat_view("params", self.params)
         flat_grad = None if flat_param is None else self._remembered_flat_view("grads", grads)
+        if flat_grad is None or not _all_finite(flat_grad):  # one check of the flat gradient covers all
+            self._check_finite(grads)  # one by one: raises naming the first gradient with nan or inf
         if flat_grad is not None and (self._flat_state is None or not self._flat_state.is_current(self.state)):
             self._flat_state = _FlatState.of(self.state, self.params)
         if flat_grad is None or self._flat_state is None:
@@ -114,12 +116,12 @@ class Optimizer:
             seen, flat = self._flat_views[name] = (tuple(arrays), _flat_view(arrays))
         return flat
 
-    def _work_arrays(self, param):
-        """Two scratch arrays of ``param``'s shape and dtype for ``step``'s intermediate results, made at the
-        first step and reused (they hold nothing between steps, and are not part of ``state``)."""
+    def _work_array(self, param):
+        """A scratch array of ``param``'s shape and dtype for ``step``'s intermediate results, made at the first
+        step and reused (it holds nothing between steps, and is not part of ``state``)."""
         key = (param.shape, param.dtype.str)
         if key not in self._work:
-            self._work[key] = (np.empty_like(param), np.empty_like(param))
+            self._work[key] = np.empty_like(param)
         return self._work[key]
 
     def __getstate__(self):
@@ -129,7 +131,9 @@ class Optimizer:
         state["_flat_views"], state["_flat_state"], state["_work"] = {}, None, {}
         return state
 
-    def _check_grads(self, grads):
+    def _check_grads(self, grads, finite=True):
+        """``grads`` as a list, after checking its length, each array's type, shape and dtype, and (if
+        ``finite``) that every entry is finite."""
         if isinstance(grads, np.ndarray) or not hasattr(grads, "__iter__"):
             raise TypeError("grads must be a list of arrays, one per parameter (e.g. model.backward(dlogits))")
         grads = list(grads)
@@ -142,10 +146,16 @@ class Optimizer:
                 raise ValueError(f"grads[{i}] has shape {g.shape} but params[{i}] has shape {p.shape}")
             if g.dtype != p.dtype:
                 raise ValueError(f"grads[{i}] has dtype {g.dtype} but params[{i}] has dtype {p.dtype}")
+        if finite:
+            self._check_finite(grads)
+        return grads
+
+    @staticmethod
+    def _check_finite(grads):
+        for i, g in enumerate(grads):
             if not _all_finite(g):
                 raise ValueError(f"grads[{i}] contains nan or inf; no parameter was updated "
                                  "(lower the learning rate, clip the gradients, or check the loss)")
-        return grads
 
 
 class SGD(Optimizer):
@@ -289,21 +299,28 @@ class Adam(Optimizer):
             state["step"] += 1
             t = state["step"]
             exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-            # Every line computes what its comment says, in place: the results go into two work arrays made
-            # once (tmp, update), so that a step makes no new arrays (out=... names where a result goes).
-            tmp, update = self._work_arrays(param)
+            # The bias corrections are folded into two numbers, so that the arrays are gone over fewer times
+            # (Kingma & Ba 2015, end of Section 2, "the efficiency of Algorithm 1 can ... be improved"):
+            #     lr * m_hat / (sqrt(v_hat) + eps)  =  step_size * m / (sqrt(v) + eps_hat)
+            #     with  step_size = lr * sqrt(1 - beta2^t) / (1 - beta1^t),  eps_hat = eps * sqrt(1 - beta2^t)
+            # (multiply the numerator and the denominator by sqrt(1 - beta2^t)): PyTorch's formula exactly, up
+            # to rounding. (math.sqrt of a Python float, not np.sqrt: a numpy float64 scalar would turn float32
+            # arrays into float64 ones here, several times slower.)
+            root_correction2 = math.sqrt(1 - beta2**t)
+            step_size = self.lr * root_correction2 / (1 - beta1**t)
+            eps_hat = self.eps * root_correction2
+            # Each line computes what its comment says, in place: results go into one work array made once
+            # (out=... names where a result goes), so that a step makes no new arrays.
+            tmp = self._work_array(param)
             exp_avg *= beta1
             exp_avg += np.multiply(grad, 1 - beta1, out=tmp)          # m = beta1 m + (1 - beta1) g
             exp_avg_sq *= beta2
             np.multiply(grad, 1 - beta2, out=tmp)
             exp_avg_sq += np.multiply(tmp, grad, out=tmp)             # v = beta2 v + (1 - beta2) g^2
-            # math.sqrt of the Python float, not np.sqrt: a numpy float64 scalar would turn float32 arrays
-            # into float64 ones here (numpy 2 keeps a numpy scalar's type), several times slower.
             denom = np.sqrt(exp_avg_sq, out=tmp)
-            denom /= math.sqrt(1 - beta2**t)
-            denom += self.eps                                         # denom = sqrt(v_hat) + eps
-            np.multiply(exp_avg, self.lr / (1 - beta1**t), out=update)
-            update /= denom                                           # update = lr m_hat / denom
+            denom += eps_hat                                          # denom = sqrt(v) + eps_hat
+            update = np.divide(exp_avg, denom, out=tmp)
+            update *= step_size                                       # update = step_size m / denom
             param -= update
 
 
