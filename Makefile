@@ -56,6 +56,8 @@ notebooks: setup
 benchmarks: setup
 	$(BIN)/python benchmarks/widget_latency.py
 	$(BIN)/python benchmarks/notebook_runtime.py
+	$(BIN)/python benchmarks/mlp_epoch.py
+	$(BIN)/python benchmarks/mnist_accuracy.py
 
 # Re-resolve requirements.in into the fully pinned requirements.txt (in a throw-away venv).
 lock:
