@@ -9,6 +9,14 @@ STAMP  := $(VENV)/.installed
 # What `make notebooks` strips and tests/test_hygiene.py verifies: stray metadata such as per-cell timings, but
 # not the outputs, execution counts, cell ids or the saved widget state (metadata.widgets).
 NBSTRIPOUT_FLAGS := --keep-output --keep-count --keep-id --keep-metadata-keys metadata.widgets
+# MNIST (chapters 08 and 09, their tests and benchmarks): the verified copy beside the repository, as CI has it,
+# when there is one and COURSE_DATA_DIR is not set; otherwise load_mnist looks in its cache and downloads.
+SHARED_MNIST := $(abspath ../shared/data/mnist)
+ifeq ($(COURSE_DATA_DIR),)
+ifneq ($(wildcard $(SHARED_MNIST)/SHA256SUMS),)
+export COURSE_DATA_DIR := $(SHARED_MNIST)
+endif
+endif
 
 .PHONY: setup lab test test-fast notebooks benchmarks lock latest clean
 
