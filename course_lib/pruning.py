@@ -109,8 +109,9 @@ def sparsity_report(weights, names=None):
 
 class Pruner:
     """Keeps pruned weights at zero during training: ``mask_gradients`` zeroes their gradients before the
-    optimizer step, ``apply`` zeroes the weights again after it (momentum or weight decay cannot regrow
-    them). ``masks`` has one boolean array per weight matrix of ``model`` (True = kept)."""
+    optimizer step, ``apply`` zeroes the weights again after it (so that optimizer state built up before the
+    pruning, a momentum buffer or Adam's running mean, cannot regrow them). ``masks`` has one boolean array per
+    weight matrix of ``model`` (True = kept)."""
 
     def __init__(self, model, masks):
         weights, params = list(model.weights), list(model.params)
