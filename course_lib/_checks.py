@@ -52,6 +52,27 @@ def as_weight_shape(shape, name="shape"):
     return dims
 
 
+def as_int(value, name, low=None, high=None):
+    """Return ``value`` as a Python int in ``[low, high]`` (either bound may be None), or raise naming ``name``.
+
+    A bool is not an int here, nor is a float with an integral value (2.0): a count must be written as one.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int{_int_range(low, high)}, got {value!r}")
+    value = int(value)
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ValueError(f"{name} must be an int{_int_range(low, high)}, got {value!r}")
+    return value
+
+
+def _int_range(low, high):
+    if low is not None and high is not None:
+        return f" in [{low}, {high}]"
+    if low is not None:
+        return {0: " >= 0", 1: " >= 1 (a positive int)"}.get(low, f" >= {low}")
+    return "" if high is None else f" <= {high}"
+
+
 def as_float(value, name, *, positive=False, nonnegative=False):
     """Return ``value`` as a finite Python float, or raise naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
