@@ -5,7 +5,8 @@ Modules: ``init`` (initializers), ``nn`` (MLP, activations, softmax cross-entrop
 ``clip``, ``schedules``, ``convergence`` (quadratics, chapter 04), ``regularization``, ``pruning``,
 ``quantization``, ``weightnorm``, ``data`` (synthetic data sets, MNIST), ``mnist_tools`` (confusion matrix,
 image grids), ``transfer`` (freezing and reusing layers), ``autoencoder`` (tied weights), ``importance``
-(permutation importance), ``widgets`` (the interactive explorers), ``exercises`` (checkers).
+(permutation importance), ``exercises`` (checkers); two packages with a module per chapter: ``experiments``
+(the numbers behind the explorers, numpy only) and ``widgets`` (the interactive explorers, ipywidgets and matplotlib).
 Numerics use numpy only. Weights have shape ``(fan_in, fan_out)``; a layer computes ``x @ W + b``.
 """
 

@@ -12,11 +12,9 @@ Tied autoencoders: Vincent et al. 2010, "Stacked Denoising Autoencoders", Sec. 2
 learns the principal subspace (Baldi & Hornik 1989).
 """
 
-import numbers
-
 import numpy as np
 
-from ._checks import as_dtype, as_rng, choose
+from ._checks import as_dtype, as_int, as_rng, choose
 from .init import xavier_uniform
 from .nn import ACTIVATIONS, activation_derivative
 
@@ -41,12 +39,10 @@ class Autoencoder:
     """
 
     def __init__(self, n_inputs, n_hidden, tied=True, activation="relu", rng=None, dtype="float32"):
-        for name, value in (("n_inputs", n_inputs), ("n_hidden", n_hidden)):
-            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        n_inputs, n_hidden = as_int(n_inputs, "n_inputs", low=1), as_int(n_hidden, "n_hidden", low=1)
         if not isinstance(tied, bool):
             raise TypeError(f"tied must be True or False, got {tied!r}")
-        self.n_inputs, self.n_hidden, self.tied = int(n_inputs), int(n_hidden), tied
+        self.n_inputs, self.n_hidden, self.tied = n_inputs, n_hidden, tied
         self.activation = choose(activation, "activation", ACTIVATIONS)
         self.dtype = as_dtype(dtype)
         rng = as_rng(rng)

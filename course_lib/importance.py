@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import as_float, as_rng
+from ._checks import as_float, as_int, as_rng
 
 __all__ = ["fit_logistic_regression", "accuracy_score", "PermutationImportance", "permutation_importance"]
 
@@ -67,8 +67,7 @@ def fit_logistic_regression(x, y, l2=0.0, max_iter=100, tol=1e-10):
         raise ValueError("y must hold the labels 0 and 1")
     l2 = as_float(l2, "l2", nonnegative=True)
     tol = as_float(tol, "tol", positive=True)
-    if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) or max_iter < 1:
-        raise ValueError(f"max_iter must be a positive int, got {max_iter!r}")
+    max_iter = as_int(max_iter, "max_iter", low=1)
     n, d = x.shape
     x1 = np.hstack([x, np.ones((n, 1))])
     penalty = np.full(d + 1, l2)
@@ -79,7 +78,7 @@ def fit_logistic_regression(x, y, l2=0.0, max_iter=100, tol=1e-10):
 
     theta = np.zeros(d + 1)
     value = objective(theta)
-    for _ in range(int(max_iter)):
+    for _ in range(max_iter):
         p = 0.5 * (1.0 + np.tanh(0.5 * (x1 @ theta)))  # sigmoid, without overflow
         grad = x1.T @ (p - y) / n + penalty * theta
         hessian = (x1.T * (p * (1.0 - p))) @ x1 / n + np.diag(penalty)
@@ -120,10 +119,9 @@ def _check_groups(features, n_columns):
         if isinstance(group, (str, bytes)) or not hasattr(group, "__iter__"):
             raise TypeError(f"features must be a list of column indices or of lists of them, got {features!r}")
         group = list(group)
-        if not group or any(isinstance(j, bool) or not isinstance(j, numbers.Integral) or not 0 <= j < n_columns
-                            for j in group):
+        if not group:
             raise ValueError(f"features must hold column indices in [0, {n_columns}), got {features!r}")
-        groups.append([int(j) for j in group])
+        groups.append([as_int(j, "each column index in features", 0, n_columns - 1) for j in group])
     return groups
 
 
@@ -148,16 +146,15 @@ def permutation_importance(predict, x, y, features=None, n_repeats=5, rng=None, 
     if len(x) < 2:
         raise ValueError(f"x must hold at least 2 examples to shuffle, got {len(x)}")
     groups = _check_groups(features, x.shape[1])
-    if isinstance(n_repeats, bool) or not isinstance(n_repeats, numbers.Integral) or n_repeats < 1:
-        raise ValueError(f"n_repeats must be a positive int, got {n_repeats!r}")
+    n_repeats = as_int(n_repeats, "n_repeats", low=1)
     if not callable(score):
         raise TypeError(f"score must be a function score(predicted, y), got {type(score).__name__}")
     rng = as_rng(rng)
     baseline = float(score(predict(x), y))
-    drops = np.zeros((len(groups), int(n_repeats)))
+    drops = np.zeros((len(groups), n_repeats))
     shuffled = x.copy()
     for g, group in enumerate(groups):
-        for r in range(int(n_repeats)):
+        for r in range(n_repeats):
             shuffled[:, group] = x[rng.permutation(len(x))[:, None], group]  # the rows, shuffled
             drops[g, r] = baseline - float(score(predict(shuffled), y))
         shuffled[:, group] = x[:, group]  # restore before the next feature

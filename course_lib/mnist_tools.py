@@ -6,9 +6,9 @@
 Both check their arguments and raise a ``TypeError`` or ``ValueError`` that names the argument.
 """
 
-import numbers
-
 import numpy as np
+
+from ._checks import as_int
 
 __all__ = ["confusion_matrix", "tile"]
 
@@ -24,12 +24,6 @@ def _labels(values, name, classes):
     return array.astype(np.int64)
 
 
-def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
-
-
 def confusion_matrix(y_true, y_pred, classes=10):
     """The ``classes x classes`` matrix of counts ``C[i, j] = #{n : y_true[n] = i and y_pred[n] = j}``.
 
@@ -38,7 +32,7 @@ def confusion_matrix(y_true, y_pred, classes=10):
     ``trace(C) / C.sum()`` is the accuracy. Every class gets its row and column, even one that never
     occurs. Returns an int64 array.
     """
-    classes = _positive_int(classes, "classes")
+    classes = as_int(classes, "classes", low=1)
     y_true, y_pred = _labels(y_true, "y_true", classes), _labels(y_pred, "y_pred", classes)
     if y_true.shape != y_pred.shape:
         raise ValueError(f"y_true and y_pred must have the same length, got {len(y_true)} and {len(y_pred)}")
@@ -60,9 +54,7 @@ def tile(images, columns, pad=1, fill=np.nan):
         raise ValueError(f"images must be a non-empty array of shape (n, height, width), got shape {images.shape}")
     if not np.issubdtype(images.dtype, np.number):
         raise TypeError(f"images must hold numbers, got dtype {images.dtype}")
-    columns = _positive_int(columns, "columns")
-    if isinstance(pad, bool) or not isinstance(pad, numbers.Integral) or pad < 0:
-        raise ValueError(f"pad must be an int >= 0, got {pad!r}")
+    columns, pad = as_int(columns, "columns", low=1), as_int(pad, "pad", low=0)
     n, h, w = images.shape
     columns = min(columns, n)
     rows = -(-n // columns)

@@ -1,4 +1,9 @@
-"""course_lib.data: the synthetic 2-D datasets."""
+"""course_lib.data: the synthetic 2-D datasets, and what the package exposes (names, command line)."""
+
+import inspect
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -66,9 +71,56 @@ def test_spirals_can_be_learned_by_a_small_mlp():
         (lambda: data.moons(noise=-1), "noise must be >= 0"),
         (lambda: data.circles(factor=1.5), "factor must be in"),
         (lambda: data.spirals(classes=1), "classes must be an int >= 2"),
+        (lambda: data.spirals(classes=np.int64(1)), "classes must be an int >= 2"),
         (lambda: data.shifted_blobs(center=(1, 2, 3)), "center must be two finite numbers"),
     ],
 )
 def test_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: data.moons(n=200.0), "n must be an int >= 2, got 200.0"),
+        (lambda: data.xor(n=True), "n must be an int >= 4, got True"),
+        (lambda: data.spirals(classes=3.0), "classes must be an int >= 2, got 3.0"),
+    ],
+)
+def test_a_count_that_is_not_an_int_is_a_type_error(call, match):
+    with pytest.raises(TypeError, match=match):
+        call()
+
+
+# --- the package: its names and its command line -----------------------------------------------------------
+
+PUBLIC_NAMES = {  # what course_lib.data exposed as a single module (data.py), before it became a package
+    "moons", "circles", "spirals", "xor", "shifted_blobs",
+    "load_mnist", "fetch_mnist", "mnist_cache_dir",
+    "MNISTFileError", "MNISTChecksumError", "MNISTNotFoundError", "MNISTDownloadError",
+    "MNIST_MIRRORS", "MNIST_FILES", "MNIST_SHA256", "MNIST_COUNTS",
+}
+ALL = ["moons", "circles", "spirals", "xor", "shifted_blobs", "load_mnist", "fetch_mnist", "mnist_cache_dir",
+       "MNISTFileError", "MNISTChecksumError", "MNISTNotFoundError", "MNISTDownloadError"]
+
+
+def test_the_package_exposes_the_same_names_as_the_old_module():
+    from course_lib.data import mnist, toy
+
+    assert data.__all__ == ALL
+    public = {name for name in vars(data) if not name.startswith("_")} - {"mnist", "toy"}  # minus the submodules
+    assert public == PUBLIC_NAMES
+    for name in PUBLIC_NAMES:  # the same objects as in the module that defines them
+        assert getattr(data, name) is getattr(mnist if hasattr(mnist, name) else toy, name)
+    # chapter 08 shows this one: show_source(data._read_verified)
+    assert data._read_verified is mnist._read_verified
+    assert inspect.getsource(data._read_verified).startswith("@functools.lru_cache(maxsize=4)\ndef _read_verified(")
+
+
+def test_python_m_course_lib_data_help_runs():
+    done = subprocess.run([sys.executable, "-W", "error::RuntimeWarning", "-m", "course_lib.data", "--help"],
+                          cwd=Path(__file__).parents[1], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage: python -m course_lib.data") and "download" in done.stdout
+    assert done.stderr == ""

@@ -318,6 +318,19 @@ def test_printing_checkers_are_public():
         assert check.__name__ == f"check_{name}" and f"check_{name}" in exercises.__all__
 
 
+def test_the_package_exposes_the_same_names_as_the_old_module():
+    """exercises.py became a package (_grading and one module per chapter); its names stayed."""
+    assert exercises.__all__ == [
+        "Result", "grade", "EXERCISES", "check_dense_forward", "check_dense_backward", "check_xavier_std",
+        "check_he_normal", "check_truncated_normal", "check_stable_softmax", "check_clip_grad_norm",
+        "check_prior_bias", "check_dead_fraction", "check_momentum_update", "check_optimal_momentum",
+        "check_bias_correction", "check_rmsprop_update", "check_l2_penalty", "check_soft_threshold",
+        "check_prune_mask", "check_symmetric_quantize", "check_accuracy_from_logits", "check_confusion_matrix",
+        "check_tied_weight_grad", "check_permutation_drop"]
+    assert all(hasattr(exercises, name) for name in exercises.__all__)
+    assert len(EXERCISES) == len(exercises.__all__) - 3  # one checker per registered exercise
+
+
 # --------------------------------------------------------------------------------------------------
 # show_source
 # --------------------------------------------------------------------------------------------------

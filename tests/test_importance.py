@@ -64,7 +64,8 @@ def test_l2_shrinks_the_weights(task):
     ((np.zeros(4), [0, 1, 0, 1]), {}, ValueError, "x must be a 2-D numpy array"),
     ((np.full((2, 2), np.nan), [0, 1]), {}, ValueError, "x contains nan or inf"),
     ((np.zeros((2, 2)), [0, 1]), {"l2": -1.0}, ValueError, "l2 must be >= 0"),
-    ((np.zeros((2, 2)), [0, 1]), {"max_iter": 0}, ValueError, "max_iter must be a positive int"),
+    ((np.zeros((2, 2)), [0, 1]), {"max_iter": 0}, ValueError, r"max_iter must be an int >= 1 \(a positive int\)"),
+    ((np.zeros((2, 2)), [0, 1]), {"max_iter": 10.0}, TypeError, "max_iter must be an int >= 1"),
     ((np.zeros((2, 2)), [0, 1]), {"tol": "small"}, TypeError, "tol must be a real number"),
 ])
 def test_fit_bad_input(args, kwargs, error, message):
@@ -117,11 +118,14 @@ def test_permutation_importance_with_a_score_of_its_own(task):
     ({"x": np.zeros(5)}, ValueError, "x must be a 2-D numpy array"),
     ({"x": np.zeros((1, 3)), "y": [0]}, ValueError, "at least 2 examples"),
     ({"y": [0, 1]}, ValueError, "y must hold 5 integer labels"),
-    ({"features": [3]}, ValueError, r"features must hold column indices in \[0, 3\)"),
+    ({"features": [3]}, ValueError, r"each column index in features must be an int in \[0, 2\], got 3"),
+    ({"features": [[0, 1.0]]}, TypeError, r"each column index in features must be an int in \[0, 2\], got 1.0"),
+    ({"features": [True]}, TypeError, "each column index in features must be an int"),
     ({"features": [[]]}, ValueError, "features must hold column indices"),
     ({"features": "x1"}, TypeError, "features must be a list of column indices"),
     ({"features": [0.5]}, TypeError, "features must be a list of column indices"),
-    ({"n_repeats": 0}, ValueError, "n_repeats must be a positive int"),
+    ({"n_repeats": 0}, ValueError, r"n_repeats must be an int >= 1 \(a positive int\)"),
+    ({"n_repeats": 2.0}, TypeError, "n_repeats must be an int >= 1"),
     ({"rng": "seed"}, TypeError, "rng must be"),
     ({"score": 1}, TypeError, "score must be a function"),
 ])

@@ -23,12 +23,13 @@ import numpy as np
 import pytest
 
 from course_lib import data
+from course_lib.data import mnist  # where the loader lives: patch its names there
 
 NAMES = [name for pair in data.MNIST_FILES.values() for name in pair]
 TRAIN_IMAGES, TRAIN_LABELS = data.MNIST_FILES["train"]
 TEST_IMAGES, TEST_LABELS = data.MNIST_FILES["test"]
 MIRROR_A, MIRROR_B = "https://mirror-a.example/mnist/", "https://mirror-b.example/mnist/"
-REAL_URLOPEN = data._urlopen
+REAL_URLOPEN = mnist._urlopen
 SHARED = (
     Path(os.environ["COURSE_DATA_DIR"])
     if os.environ.get("COURSE_DATA_DIR")
@@ -53,7 +54,7 @@ class SmallMNIST:
         self.arrays, self.files = {}, {}
         rng = np.random.default_rng(0)
         for split, n in (("train", 6), ("test", 4)):
-            monkeypatch.setitem(data.MNIST_COUNTS, split, n)
+            monkeypatch.setitem(mnist.MNIST_COUNTS, split, n)
             images_name, labels_name = data.MNIST_FILES[split]
             images = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
             images[0, 0, :2] = (0, 255)
@@ -66,7 +67,7 @@ class SmallMNIST:
         """Make ``name`` hold ``raw`` (IDX bytes, gzipped here) or ``compressed``; its checksum follows."""
         compressed = gzip.compress(raw, mtime=0) if compressed is None else compressed
         self.files[name] = compressed
-        self.monkeypatch.setitem(data.MNIST_SHA256, name, hashlib.sha256(compressed).hexdigest())
+        self.monkeypatch.setitem(mnist.MNIST_SHA256, name, hashlib.sha256(compressed).hexdigest())
 
     def write(self, directory, names=NAMES):
         directory.mkdir(parents=True, exist_ok=True)
@@ -102,7 +103,7 @@ def serve(monkeypatch, route):
         calls.append(url)
         return route(url)
 
-    monkeypatch.setattr(data, "_urlopen", opener)
+    monkeypatch.setattr(mnist, "_urlopen", opener)
     return calls
 
 
@@ -120,8 +121,8 @@ def isolated(monkeypatch, tmp_path):
 
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path / "cache_root"))
     monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
-    monkeypatch.setattr(data, "_urlopen", no_network)
-    monkeypatch.setattr(data, "MNIST_MIRRORS", (MIRROR_A, MIRROR_B))
+    monkeypatch.setattr(mnist, "_urlopen", no_network)
+    monkeypatch.setattr(mnist, "MNIST_MIRRORS", (MIRROR_A, MIRROR_B))
     data._read_verified.cache_clear()
     yield
     data._read_verified.cache_clear()
@@ -298,13 +299,13 @@ def test_flags_must_be_bools(argument):
 def opened(monkeypatch):
     """Record which path each file is read from."""
     paths = {}
-    read = data._read_mnist_file
+    read = mnist._read_mnist_file
 
     def spy(path, name):
         paths[name] = Path(path)
         return read(path, name)
 
-    monkeypatch.setattr(data, "_read_mnist_file", spy)
+    monkeypatch.setattr(mnist, "_read_mnist_file", spy)
     return paths
 
 
@@ -381,6 +382,14 @@ def test_download_writes_verified_files_into_the_cache_atomically(small, cache, 
     assert f"Downloading {TRAIN_IMAGES}" in err and "100%" in err and "\r" in err
     serve(monkeypatch, lambda url: pytest.fail(f"downloaded {url} again"))
     data.load_mnist()  # now served from the cache
+
+
+def test_progress_text_shows_a_bar_when_the_size_is_known_else_the_bytes_so_far():
+    assert mnist._progress_text("Downloading f", 4_455_000, 9_912_422) == (
+        "Downloading f: [#############                 ]  44% of 9.9 MB")
+    assert mnist._progress_text("Downloading f", 9_912_422, 9_912_422).endswith("] 100% of 9.9 MB")
+    assert mnist._progress_text("Downloading f", 1_200_000, None) == "Downloading f: 1.2 MB"
+    assert mnist._progress_text("Downloading f", 5_000, None) == "Downloading f: 5.0 kB"
 
 
 def test_interrupted_download_leaves_nothing_and_the_next_mirror_is_tried(small, cache, monkeypatch):
@@ -476,8 +485,8 @@ def test_download_from_a_local_http_server_that_drops_the_connection(small, cach
     thread.start()
     try:
         base = f"http://127.0.0.1:{server.server_address[1]}"
-        monkeypatch.setattr(data, "_urlopen", REAL_URLOPEN)
-        monkeypatch.setattr(data, "MNIST_MIRRORS", (f"{base}/broken/", f"{base}/good/"))
+        monkeypatch.setattr(mnist, "_urlopen", REAL_URLOPEN)
+        monkeypatch.setattr(mnist, "MNIST_MIRRORS", (f"{base}/broken/", f"{base}/good/"))
         for var in ("no_proxy", "NO_PROXY"):
             monkeypatch.setenv(var, "127.0.0.1,localhost")
         (x, y), (xt, yt) = data.load_mnist(progress=False)
@@ -515,21 +524,21 @@ def test_download_false_reports_only_the_missing_files(small, tmp_path):
 
 def test_cli_copies_verified_files_from_course_data_dir(small, tmp_path, monkeypatch, cache, capsys):
     monkeypatch.setenv("COURSE_DATA_DIR", str(small.write(tmp_path / "env")))
-    assert data._main(["download"]) == 0
+    assert mnist._main(["download"]) == 0
     assert sorted(p.name for p in cache.iterdir()) == sorted(NAMES)
     for name in NAMES:
         assert (cache / name).read_bytes() == small.files[name]
     assert str(cache) in capsys.readouterr().out
     target = tmp_path / "new" / "dir"
-    assert data._main(["download", "--dir", str(target), "--offline"]) == 0
+    assert mnist._main(["download", "--dir", str(target), "--offline"]) == 0
     assert sorted(p.name for p in target.iterdir()) == sorted(NAMES)
-    assert data._main(["download", "--dir", str(target), "--offline"]) == 0  # already there: verified only
+    assert mnist._main(["download", "--dir", str(target), "--offline"]) == 0  # already there: verified only
 
 
 def test_cli_downloads_what_is_not_on_disk(small, tmp_path, monkeypatch):
     calls = serve(monkeypatch, lambda url: FakeResponse(small.files[url.rsplit("/", 1)[1]]))
     monkeypatch.setenv("COURSE_DATA_DIR", str(small.write(tmp_path / "env", [TRAIN_IMAGES])))
-    assert data._main(["download", "--dir", str(tmp_path / "t")]) == 0
+    assert mnist._main(["download", "--dir", str(tmp_path / "t")]) == 0
     assert calls == [MIRROR_A + name for name in NAMES[1:]]
     assert sorted(p.name for p in (tmp_path / "t").iterdir()) == sorted(NAMES)
 
@@ -538,7 +547,7 @@ def test_cli_fails_on_a_bad_source_or_target_file_and_leaves_it_alone(small, tmp
     env = small.write(tmp_path / "env")
     (env / TEST_IMAGES).write_bytes(b"corrupt")
     monkeypatch.setenv("COURSE_DATA_DIR", str(env))
-    assert data._main(["download", "--dir", str(tmp_path / "t"), "--offline"]) == 1
+    assert mnist._main(["download", "--dir", str(tmp_path / "t"), "--offline"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: ") and f"{TEST_IMAGES} at {env / TEST_IMAGES} has the wrong SHA-256" in err
     assert not (tmp_path / "t" / TEST_IMAGES).exists() and leftovers(tmp_path / "t") == []
@@ -546,13 +555,13 @@ def test_cli_fails_on_a_bad_source_or_target_file_and_leaves_it_alone(small, tmp
     monkeypatch.delenv("COURSE_DATA_DIR")
     target = small.write(tmp_path / "t2")
     (target / TRAIN_LABELS).write_bytes(b"mine")
-    assert data._main(["download", "--dir", str(target), "--offline"]) == 1
+    assert mnist._main(["download", "--dir", str(target), "--offline"]) == 1
     assert "wrong SHA-256" in capsys.readouterr().err
     assert (target / TRAIN_LABELS).read_bytes() == b"mine"
 
 
 def test_cli_offline_without_files_fails_with_the_file_list(tmp_path, capsys):
-    assert data._main(["download", "--dir", str(tmp_path / "t"), "--offline"]) == 1
+    assert mnist._main(["download", "--dir", str(tmp_path / "t"), "--offline"]) == 1
     err = capsys.readouterr().err
     assert all(name in err for name in NAMES) and str(tmp_path / "t") in err
 

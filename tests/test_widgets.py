@@ -161,17 +161,20 @@ def test_exploding_scale_is_reported_not_raised():
 
 
 @pytest.mark.parametrize(
-    "kwargs, match",
-    [({"depth": 0}, r"depth must be an int in \[1, 20\], got 0"), ({"depth": 21}, r"depth must be an int in \[1, 20\]"),
-     ({"depth": 2.0}, "depth must be an int"), ({"width": 8}, r"width must be an int in \[16, 1024\]"),
-     ({"n_examples": 1}, "n_examples must be"), ({"bins": 1}, "bins must be"),
-     ({"initializer": "he"}, "unknown initializer 'he'; valid: kaiming_normal, .*zeros"),
-     ({"initializer": "nope"}, "unknown initializer"), ({"activation": "gelu"}, "unknown activation 'gelu'"),
-     ({"scale": 0.0}, "scale must be > 0"), ({"scale": -1.0}, "scale must be > 0"),
-     ({"scale": float("inf")}, "scale must be finite")],
+    "kwargs, error, match",
+    [({"depth": 0}, ValueError, r"depth must be an int in \[1, 20\], got 0"),
+     ({"depth": 21}, ValueError, r"depth must be an int in \[1, 20\]"),
+     ({"depth": 2.0}, TypeError, "depth must be an int"), ({"depth": True}, TypeError, "depth must be an int"),
+     ({"width": 8}, ValueError, r"width must be an int in \[16, 1024\]"),
+     ({"n_examples": 1}, ValueError, "n_examples must be"), ({"bins": 1}, ValueError, "bins must be"),
+     ({"initializer": "he"}, ValueError, "unknown initializer 'he'; valid: kaiming_normal, .*zeros"),
+     ({"initializer": "nope"}, ValueError, "unknown initializer"),
+     ({"activation": "gelu"}, ValueError, "unknown activation 'gelu'"),
+     ({"scale": 0.0}, ValueError, "scale must be > 0"), ({"scale": -1.0}, ValueError, "scale must be > 0"),
+     ({"scale": float("inf")}, ValueError, "scale must be finite")],
 )
-def test_init_explorer_data_bad_input(kwargs, match):
-    with pytest.raises(ValueError, match=match):
+def test_init_explorer_data_bad_input(kwargs, error, match):
+    with pytest.raises(error, match=match):
         init_explorer_data(**kwargs)
 
 

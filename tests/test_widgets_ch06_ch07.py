@@ -59,7 +59,7 @@ def test_l1_sets_weights_to_zero_l2_shrinks_them():
 
 
 def test_only_the_penalty_changes_and_results_are_deterministic():
-    from course_lib.widgets import _regularization_run
+    from course_lib.experiments.ch06_regularization import _regularization_run
 
     l1_free, l2_free = regularization_experiment("L1", 0.0), regularization_experiment("L2", 0.0)
     np.testing.assert_array_equal(l1_free["weights"], l2_free["weights"])  # strength 0: the same training
@@ -78,7 +78,7 @@ def test_only_the_penalty_changes_and_results_are_deterministic():
 def test_regularization_runs_in_float64(monkeypatch):
     """float64, so that the accuracies chapter 06 prints do not depend on the CPU's numeric code path."""
     import course_lib.nn
-    from course_lib.widgets import _regularization_run
+    from course_lib.experiments.ch06_regularization import _regularization_run
 
     made = []
 
@@ -107,7 +107,7 @@ def test_regularization_curve():
     ({"strength": math.inf}, ValueError, "strength must be finite"),
     ({"strength": "0.1"}, TypeError, "strength must be a real number"),
     ({"n_train": 0}, ValueError, "n_train must be an int"),
-    ({"steps": 1.5}, ValueError, "steps must be an int"),
+    ({"steps": 1.5}, TypeError, "steps must be an int"),
     ({"lr": 0}, ValueError, "lr must be > 0"),
     ({"hidden": 64}, TypeError, "hidden must be a tuple"),
     ({"rng": -1}, ValueError, "rng as a seed must be >= 0"),
@@ -242,6 +242,19 @@ def test_pruning_a_model_of_your_own():
 def test_pruning_bad_inputs(args, kwargs, error, message):
     with pytest.raises(error, match=message):
         pruning_experiment(*args, **kwargs)
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"n_train": 2}, ValueError, r"n_train must be an int in \[3, 100000\], got 2"),
+    ({"n_test": 600.0}, TypeError, "n_test must be an int"),
+    ({"epochs": True}, TypeError, "epochs must be an int"),
+    ({"hidden": 64}, TypeError, "hidden must be a tuple"),
+    ({"hidden": (64, 0)}, ValueError, r"hidden widths must be an int in \[1, 4096\], got 0"),
+    ({"hidden": (64.0,)}, TypeError, "hidden widths must be an int"),
+])
+def test_pruning_setup_bad_inputs(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        pruning_setup(**kwargs)
 
 
 def test_pruning_explorer_controls_change_data_and_image(setup):

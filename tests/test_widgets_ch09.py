@@ -65,7 +65,7 @@ def test_results_are_reproducible_and_a_new_seed_draws_new_data():
     ({"scale": "100"}, TypeError, "scale must be a real number"),
     ({"copies": 0}, ValueError, r"copies must be an int in \[1, 4\]"),
     ({"copies": 5}, ValueError, r"copies must be an int in \[1, 4\]"),
-    ({"copies": 2.0}, ValueError, "copies must be an int"),
+    ({"copies": 2.0}, TypeError, "copies must be an int"),
     ({"n": 5}, ValueError, r"n must be an int in \[10, 100000\]"),
     ({"n_repeats": 0}, ValueError, "n_repeats must be an int"),
     ({"rng": -1}, ValueError, "rng as a seed must be >= 0"),

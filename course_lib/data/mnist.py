@@ -1,11 +1,6 @@
-"""Small synthetic 2-D datasets (numpy only, seeded), so that every chapter but the MNIST one runs in seconds.
-
-Each function returns ``(x, y)``: ``x`` of shape (n, 2), float64; ``y`` of shape (n,), int64 class
-labels. ``rng`` is a ``numpy.random.Generator`` or a seed. Classes are balanced (up to one example).
-
-MNIST for the capstone (chapter 08): ``load_mnist`` reads the four original IDX files, each verified by
+"""MNIST for the capstone (chapter 08): ``load_mnist`` reads the four original IDX files, each verified by
 SHA-256, downloading them into a cache directory if they are not on disk. From a shell,
-``python -m course_lib.data download [--dir DIR]`` fetches and verifies them ahead of time.
+``python -m course_lib.data download [--dir DIR]`` fetches and verifies them ahead of time (``_main``).
 """
 
 import argparse
@@ -17,21 +12,15 @@ import math
 import os
 import secrets
 import sys
-import time
 import urllib.request
 import zlib
 from pathlib import Path
 
 import numpy as np
 
-from ._checks import as_float, as_rng
+from ..progress import ProgressLine
 
 __all__ = [
-    "moons",
-    "circles",
-    "spirals",
-    "xor",
-    "shifted_blobs",
     "load_mnist",
     "fetch_mnist",
     "mnist_cache_dir",
@@ -40,86 +29,6 @@ __all__ = [
     "MNISTNotFoundError",
     "MNISTDownloadError",
 ]
-
-
-def _count(n, name="n", minimum=2):
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {n!r}")
-    return int(n)
-
-
-def _split(n, classes):
-    """How many examples each class gets: as equal as possible."""
-    return [n // classes + (1 if k < n % classes else 0) for k in range(classes)]
-
-
-def _finish(parts, rng, noise):
-    x = np.concatenate([p for p, _ in parts])
-    y = np.concatenate([np.full(len(p), label, dtype=np.int64) for p, label in parts])
-    x = x + rng.normal(scale=noise, size=x.shape)
-    order = rng.permutation(len(y))
-    return x[order], y[order]
-
-
-def moons(n=200, noise=0.1, rng=None):
-    """Two interleaving half circles (as scikit-learn's ``make_moons``): not linearly separable."""
-    n, noise, rng = _count(n), as_float(noise, "noise", nonnegative=True), as_rng(rng)
-    n0, n1 = _split(n, 2)
-    t0, t1 = np.linspace(0, math.pi, n0), np.linspace(0, math.pi, n1)
-    upper = np.stack([np.cos(t0), np.sin(t0)], axis=1)
-    lower = np.stack([1 - np.cos(t1), 0.5 - np.sin(t1)], axis=1)
-    return _finish([(upper, 0), (lower, 1)], rng, noise)
-
-
-def circles(n=200, noise=0.05, factor=0.5, rng=None):
-    """A small circle (class 1) inside a large one (class 0); ``factor`` is the ratio of their radii."""
-    n, noise, rng = _count(n), as_float(noise, "noise", nonnegative=True), as_rng(rng)
-    factor = as_float(factor, "factor", positive=True)
-    if factor >= 1:
-        raise ValueError(f"factor must be in (0, 1), got {factor}")
-    n0, n1 = _split(n, 2)
-    t0, t1 = rng.uniform(0, 2 * math.pi, n0), rng.uniform(0, 2 * math.pi, n1)
-    outer = np.stack([np.cos(t0), np.sin(t0)], axis=1)
-    inner = factor * np.stack([np.cos(t1), np.sin(t1)], axis=1)
-    return _finish([(outer, 0), (inner, 1)], rng, noise)
-
-
-def spirals(n=300, classes=3, noise=0.2, rng=None):
-    """``classes`` interleaved spiral arms (the CS231n toy problem), radius from 0 to 1."""
-    n, noise, rng = _count(n), as_float(noise, "noise", nonnegative=True), as_rng(rng)
-    classes = _count(classes, "classes")
-    parts = []
-    for k, size in enumerate(_split(n, classes)):
-        r = np.linspace(0.0, 1.0, size)
-        t = np.linspace(k * 4.0, (k + 1) * 4.0, size) + rng.normal(scale=noise, size=size)
-        parts.append((np.stack([r * np.sin(t), r * np.cos(t)], axis=1), k))
-    return _finish(parts, rng, 0.0)
-
-
-def xor(n=200, noise=0.1, rng=None):
-    """Four clusters at (+-1, +-1); the label is 1 where the signs differ. No line separates the classes."""
-    n, noise, rng = _count(n, minimum=4), as_float(noise, "noise", nonnegative=True), as_rng(rng)
-    corners = [((1, 1), 0), ((-1, -1), 0), ((1, -1), 1), ((-1, 1), 1)]
-    parts = [(np.tile(np.array(c, dtype=float), (size, 1)), label) for (c, label), size in zip(corners, _split(n, 4))]
-    return _finish(parts, rng, noise)
-
-
-def shifted_blobs(n=200, center=(3.0, 3.0), separation=2.0, noise=0.5, rng=None):
-    """Two Gaussian blobs, linearly separable, whose separating line lies far from the origin.
-
-    The blobs sit at ``center +- separation/2`` along the diagonal (1, 1)/sqrt(2), so the best boundary
-    passes through ``center``, not through (0, 0): a model without a bias cannot place it (chapter 03).
-    """
-    n, noise, rng = _count(n), as_float(noise, "noise", nonnegative=True), as_rng(rng)
-    separation = as_float(separation, "separation", nonnegative=True)
-    center = np.asarray(center, dtype=float)
-    if center.shape != (2,) or not np.all(np.isfinite(center)):
-        raise ValueError(f"center must be two finite numbers, got {center!r}")
-    direction = np.array([1.0, 1.0]) / math.sqrt(2)
-    n0, n1 = _split(n, 2)
-    low = np.tile(center - separation / 2 * direction, (n0, 1))
-    high = np.tile(center + separation / 2 * direction, (n1, 1))
-    return _finish([(low, 0), (high, 1)], rng, noise)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -549,7 +458,7 @@ def _install(stream, dest, name, source, total, progress, downloading=False):
     """
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.{secrets.token_hex(4)}.part")
     out = open(tmp, "xb")  # exclusive creation: the file removed below is always our own
-    bar = _Progress(f"Downloading {name}", total) if progress else None
+    line = ProgressLine(enabled=progress, min_interval=0.2)
     try:
         digest, size = hashlib.sha256(), 0
         with out:
@@ -557,8 +466,7 @@ def _install(stream, dest, name, source, total, progress, downloading=False):
                 out.write(chunk)
                 digest.update(chunk)
                 size += len(chunk)
-                if bar:
-                    bar.update(size)
+                line.show(_progress_text(f"Downloading {name}", size, total))
             out.flush()
             os.fsync(out.fileno())
         if total is not None and size != total:
@@ -569,8 +477,7 @@ def _install(stream, dest, name, source, total, progress, downloading=False):
         os.replace(tmp, dest)
         return dest
     finally:
-        if bar:
-            bar.close()
+        line.close()
         tmp.unlink(missing_ok=True)
 
 
@@ -578,30 +485,16 @@ def _size(n):
     return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n / 1e3:.1f} kB"
 
 
-class _Progress:
-    """A one-line text progress bar on stderr, redrawn in place with a carriage return."""
+_BAR_WIDTH = 30
 
-    WIDTH = 30
 
-    def __init__(self, label, total):
-        self.label, self.total, self.shown, self.last = label, total, None, 0.0
-
-    def update(self, done):
-        now = time.monotonic()
-        if self.total:
-            key = min(100, done * 100 // self.total)
-            bar = "#" * (self.WIDTH * key // 100)
-            text = f"{self.label}: [{bar:<{self.WIDTH}}] {key:3d}% of {_size(self.total)}"
-        else:
-            key = None
-            text = f"{self.label}: {_size(done)}"
-        if key != self.shown or (key is None and now - self.last > 0.2):
-            print("\r" + text, end="", file=sys.stderr, flush=True)
-            self.shown, self.last = key, now
-
-    def close(self):
-        if self.last:
-            print(file=sys.stderr, flush=True)
+def _progress_text(label, done, total):
+    """``label: [#####     ]  45% of 9.9 MB`` when the size is known, else ``label: 1.2 MB`` (bytes so far)."""
+    if not total:
+        return f"{label}: {_size(done)}"
+    percent = min(100, done * 100 // total)
+    bar = "#" * (_BAR_WIDTH * percent // 100)
+    return f"{label}: [{bar:<{_BAR_WIDTH}}] {percent:3d}% of {_size(total)}"
 
 
 # --- command line ------------------------------------------------------------------------------------------
@@ -631,6 +524,3 @@ def _main(argv=None):
     print(f"MNIST: the four files are in {target}, verified by SHA-256.")
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(_main())

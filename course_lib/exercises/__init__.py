@@ -1,0 +1,42 @@
+"""Exercises with instant feedback.
+
+In a notebook, a learner writes a function and passes it to its checker::
+
+    def dense_forward(x, W, b):
+        raise NotImplementedError  # your code here
+
+    check_dense_forward(dense_forward)
+
+The checker runs the function on reference cases and prints one of:
+    PASS      what was checked;
+    NOT DONE  the function still raises NotImplementedError (the stub), so the notebook runs on;
+    FAIL      what was wrong on which case, and a hint. Never a traceback: an exception raised by the
+              learner's code is reported as one line.
+
+Tests (and instructors) use ``grade(name, function) -> Result`` to get the verdict without printing.
+Reference solutions are in ``solutions/`` (load one into a cell with ``%load ../solutions/NAME.py``).
+
+Layout: ``_grading`` holds the shared machinery (``Result``, ``grade``, the registry ``EXERCISES``); each chapter
+has a module named after its notebook (``ch01_initialization`` for ``01_initialization.ipynb``, ...) with its
+graders and ``check_*`` printers. Importing this package imports every chapter module, which registers its
+exercises.
+"""
+
+from ._grading import EXERCISES, Result, grade
+from .ch00_start_here import check_dense_backward, check_dense_forward
+from .ch01_initialization import check_he_normal, check_truncated_normal, check_xavier_std
+from .ch02_weight_updates import check_clip_grad_norm, check_stable_softmax
+from .ch03_bias import check_dead_fraction, check_prior_bias
+from .ch04_momentum import check_momentum_update, check_optimal_momentum
+from .ch05_adam import check_bias_correction, check_rmsprop_update
+from .ch06_regularization import check_l2_penalty, check_soft_threshold
+from .ch07_pruning import check_prune_mask, check_symmetric_quantize
+from .ch08_mnist import check_accuracy_from_logits, check_confusion_matrix
+from .ch09_weights_in_practice import check_permutation_drop, check_tied_weight_grad
+
+__all__ = ["Result", "grade", "EXERCISES", "check_dense_forward", "check_dense_backward",
+           "check_xavier_std", "check_he_normal", "check_truncated_normal", "check_stable_softmax",
+           "check_clip_grad_norm", "check_prior_bias", "check_dead_fraction", "check_momentum_update",
+           "check_optimal_momentum", "check_bias_correction", "check_rmsprop_update", "check_l2_penalty",
+           "check_soft_threshold", "check_prune_mask", "check_symmetric_quantize",
+           "check_accuracy_from_logits", "check_confusion_matrix", "check_tied_weight_grad", "check_permutation_drop"]

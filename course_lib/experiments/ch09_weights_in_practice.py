@@ -1,0 +1,88 @@
+"""Chapter 09 (weights in practice): what a weight's size says about its feature, the numbers behind
+``widgets.importance_explorer``."""
+
+import functools
+
+import numpy as np
+
+from .._checks import as_float, as_int
+from ._common import _readonly, _seed_of
+
+__all__ = ["importance_experiment", "IMPORTANCE_TRUE_WEIGHTS", "IMPORTANCE_MAX_COPIES", "IMPORTANCE_SLOTS"]
+
+IMPORTANCE_TRUE_WEIGHTS = (2.0, 1.0, 0.5, 0.0)  # the synthetic task's logit: 2 x1 + x2 + 0.5 x3 + 0 x4
+IMPORTANCE_MAX_COPIES = 4
+IMPORTANCE_SLOTS = ("x1", "x2", "x2 #2", "x2 #3", "x2 #4", "x3", "x4")  # every column the explorer can show
+
+
+@functools.lru_cache(maxsize=4)
+def _importance_data(n, seed):
+    """Training and test sets of the synthetic task, read-only: four independent N(0, 1) features, labels drawn
+    with p(y = 1) = sigmoid(2 x1 + x2 + 0.5 x3): noisy, so that the fitted weights are finite."""
+    rng = np.random.default_rng(seed)
+    w = np.array(IMPORTANCE_TRUE_WEIGHTS)
+    sets = []
+    for _ in range(2):
+        x = rng.normal(size=(n, len(w)))
+        p = 0.5 * (1.0 + np.tanh(0.5 * (x @ w)))
+        sets += [_readonly(x), _readonly((rng.random(n) < p).astype(np.int64))]
+    return tuple(sets)
+
+
+def _importance_columns(x, scale, copies):
+    """The columns the model sees: x1 times ``scale``, x2 and ``copies - 1`` exact copies of it, x3, x4."""
+    return np.column_stack([x[:, 0] * scale] + [x[:, 1]] * copies + [x[:, 2], x[:, 3]])
+
+
+def _importance_fit(x_train, y_train, scale, copies):
+    from ..importance import fit_logistic_regression
+
+    w, b = fit_logistic_regression(_importance_columns(x_train, scale, copies), y_train)
+    return w, b, lambda x: (x @ w + b > 0).astype(np.int64)
+
+
+@functools.lru_cache(maxsize=4)
+def _importance_reference(n, seed):
+    """The test predictions of the model fitted on the original features (scale 1, no copies), read-only."""
+    x_train, y_train, x_test, _ = _importance_data(n, seed)
+    predict = _importance_fit(x_train, y_train, 1.0, 1)[2]
+    return _readonly(predict(_importance_columns(x_test, 1.0, 1)))
+
+
+def importance_experiment(scale=1.0, copies=1, n=2000, n_repeats=5, rng=0):
+    """Fit a logistic regression on a synthetic task whose features are rescaled or copied, and compare what its
+    weights and permutation importance say about the features.
+
+    The task (``n`` training and ``n`` test examples, drawn once per ``rng`` and cached): four independent N(0, 1)
+    features x1..x4, labels with p(y = 1) = sigmoid(2 x1 + x2 + 0.5 x3); x4 is noise. The model sees x1 times
+    ``scale`` (the same quantity in other units), ``copies`` identical columns of x2 (1 = just x2), x3 and x4, and
+    is fitted exactly (``importance.fit_logistic_regression``). Permutation importance is the test accuracy lost
+    when a column is shuffled (``n_repeats`` shuffles each; x1 and the group of x2 columns get the same shuffles
+    for every setting, so that their importance does not move with the random draws).
+
+    Returns a dict: columns (names), scale, copies, weights (one per column), bias, standardized_weights (weight
+    times the column's std), importance and importance_std (per column), group_importance (x2 and its copies
+    shuffled together), accuracy (on the test set) and same_predictions (the fraction of test predictions equal
+    to those of the model fitted on the original features).
+    """
+    from ..importance import permutation_importance
+
+    scale = as_float(scale, "scale", positive=True)
+    copies = as_int(copies, "copies", 1, IMPORTANCE_MAX_COPIES)
+    n = as_int(n, "n", 10, 100_000)
+    n_repeats = as_int(n_repeats, "n_repeats", 1, 100)
+    seed = _seed_of(rng)
+    x_train, y_train, x_test, y_test = _importance_data(n, seed)
+    w, b, predict = _importance_fit(x_train, y_train, scale, copies)
+    test = _importance_columns(x_test, scale, copies)
+    columns = permutation_importance(predict, test, y_test, n_repeats=n_repeats, rng=seed + 1)
+    group = permutation_importance(predict, test, y_test, features=[list(range(1, 1 + copies))], n_repeats=n_repeats,
+                                   rng=seed + 2)  # a generator of its own: the same shuffles for any copies
+    return {
+        "columns": ["x1", "x2", *(f"x2 #{k}" for k in range(2, copies + 1)), "x3", "x4"],
+        "scale": scale, "copies": copies, "weights": w, "bias": b,
+        "standardized_weights": w * _importance_columns(x_train, scale, copies).std(axis=0),
+        "importance": columns.mean, "importance_std": columns.std, "group_importance": float(group.mean[0]),
+        "accuracy": columns.baseline,
+        "same_predictions": float(np.mean(predict(test) == _importance_reference(n, seed))),
+    }

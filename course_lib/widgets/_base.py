@@ -1,0 +1,121 @@
+"""What every explorer shares: ``Explorer``, rows of controls above a picture that is redrawn when a control
+changes, and ``BlittedFigure``, the matplotlib figure behind that picture. Also two axes that several explorers draw
+(``loss_axis``, ``contours``).
+"""
+
+import io
+
+import ipywidgets as widgets
+import numpy as np
+import PIL.Image
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import NullLocator
+
+
+class BlittedFigure:
+    """A matplotlib figure whose static parts are drawn once, so that a new picture costs a few milliseconds.
+
+    The static parts (axes, ticks, labels, legends, contours) do not change when a control moves; they are drawn
+    once into a background. ``png()`` restores that background, draws only the ``dynamic`` artists on top of it
+    (blitting), in the order given, and returns the picture as PNG bytes. Text is the slowest thing matplotlib
+    draws, so this keeps a redraw well under 100 ms (``benchmarks/widget_latency.py`` measures it).
+
+    Every axis limit must therefore stay fixed; after changing a static part, call ``invalidate()`` and the next
+    ``png()`` draws the background again.
+    """
+
+    def __init__(self, figsize, dpi=80):
+        self.fig = Figure(figsize=figsize, dpi=dpi)
+        self.canvas = FigureCanvasAgg(self.fig)
+        self.dynamic = ()  # the artists that change from one picture to the next
+        self.background = None
+
+    def invalidate(self):
+        """Forget the background: a static part changed, so the next ``png()`` draws it again."""
+        self.background = None
+
+    def _draw_background(self):
+        """Draw the whole figure with the dynamic artists hidden and keep its pixels."""
+        visible = [artist.get_visible() for artist in self.dynamic]
+        for artist in self.dynamic:
+            artist.set_visible(False)
+        self.canvas.draw()
+        self.background = self.canvas.copy_from_bbox(self.fig.bbox)
+        for artist, shown in zip(self.dynamic, visible):  # an artist hidden on purpose stays hidden
+            artist.set_visible(shown)
+
+    def png(self):
+        """The picture as PNG bytes: the background, with the dynamic artists as they are now drawn on top."""
+        if self.background is None:
+            self._draw_background()
+        self.canvas.restore_region(self.background)
+        for artist in self.dynamic:
+            self.fig.draw_artist(artist)
+        buffer = io.BytesIO()
+        PIL.Image.fromarray(np.asarray(self.canvas.buffer_rgba())).save(buffer, format="png", compress_level=1)
+        return buffer.getvalue()
+
+
+class Explorer(widgets.VBox):
+    """Rows of controls above a picture (``image``, PNG bytes), redrawn whenever a control's value changes.
+
+    A subclass makes its controls (ipywidgets, kept as attributes such as ``.lr_slider``) and whatever its figure
+    needs, then calls ``super().__init__(rows, figsize)`` with the controls in rows: a row of one control is shown
+    as it is, the controls of a longer row side by side. That draws the figure, watches every control and shows
+    the first picture. The subclass defines three methods:
+
+        build_figure(fig)   draw the figure's static parts on ``fig``; return the artists that change
+        compute()           the numbers for the current control values (a function of course_lib.experiments)
+        draw(data)          put those numbers into the artists that change
+
+    ``data`` holds the last result of ``compute()``; ``controls`` every control, row by row.
+    """
+
+    def __init__(self, rows, figsize):
+        """``rows``: lists of controls, shown top to bottom; ``figsize``: the figure's (width, height) in inches."""
+        self.controls = tuple(control for row in rows for control in row)
+        self.image = widgets.Image(format="png")
+        self.data = None
+        self._figure = BlittedFigure(figsize)
+        self._figure.dynamic = tuple(self.build_figure(self._figure.fig))
+        for control in self.controls:
+            control.observe(self.update, names="value")
+        super().__init__([row[0] if len(row) == 1 else widgets.HBox(list(row)) for row in rows] + [self.image])
+        self.update()
+
+    def build_figure(self, fig):
+        """Draw the static parts of the figure on ``fig`` and return the artists that ``draw`` changes."""
+        raise NotImplementedError
+
+    def compute(self):
+        """The numbers for the current control values."""
+        raise NotImplementedError
+
+    def draw(self, data):
+        """Put ``data`` (from ``compute``) into the artists that ``build_figure`` returned."""
+        raise NotImplementedError
+
+    def update(self, change=None):
+        """Recompute the numbers for the current control values and redraw the picture."""
+        self.data = self.compute()
+        self.draw(self.data)
+        self.image.value = self._figure.png()
+
+
+def loss_axis(ax, steps, low, high, label="loss"):
+    """A log-scale loss-per-step axis with fixed limits (so that the blitted background stays valid)."""
+    ax.set_yscale("log")
+    ax.set_ylim(low, high)
+    ax.set_xlim(0, steps)
+    ax.yaxis.set_minor_locator(NullLocator())
+    ax.set_xlabel("step")
+    ax.set_ylabel(label)
+
+
+def contours(ax, w1, w2, surface, levels, extent, title, cmap="viridis", linewidth=0.8):
+    """Loss contours on the (w1, w2) grid, with fixed limits and a title (the caller marks the minimum)."""
+    ax.contour(w1, w2, surface, levels=levels, cmap=cmap, linewidths=linewidth)
+    ax.set_xlim(*extent[:2])
+    ax.set_ylim(*extent[2:])
+    ax.set_title(title, fontsize=10)
