@@ -57,11 +57,12 @@ def as_int(value, name, low=None, high=None):
 
     A bool is not an int here, nor is a float with an integral value (2.0): a count must be written as one.
     """
+    expected = "a positive int" if (low, high) == (1, None) else f"an int{_int_range(low, high)}"
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int{_int_range(low, high)}, got {value!r}")
+        raise TypeError(f"{name} must be {expected}, got {value!r}")
     value = int(value)
     if (low is not None and value < low) or (high is not None and value > high):
-        raise ValueError(f"{name} must be an int{_int_range(low, high)}, got {value!r}")
+        raise ValueError(f"{name} must be {expected}, got {value!r}")
     return value
 
 
@@ -69,7 +70,7 @@ def _int_range(low, high):
     if low is not None and high is not None:
         return f" in [{low}, {high}]"
     if low is not None:
-        return {0: " >= 0", 1: " >= 1 (a positive int)"}.get(low, f" >= {low}")
+        return f" >= {low}"
     return "" if high is None else f" <= {high}"
 
 

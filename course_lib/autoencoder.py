@@ -16,7 +16,7 @@ import numpy as np
 
 from ._checks import as_dtype, as_int, as_rng, choose
 from .init import xavier_uniform
-from .nn import ACTIVATIONS, activation_derivative
+from .nn import ACTIVATIONS
 
 __all__ = ["Autoencoder", "mse_loss"]
 
@@ -70,7 +70,8 @@ class Autoencoder:
                              f"{getattr(x, 'shape', type(x).__name__)}")
         x = x.astype(self.dtype, copy=False)
         z = x @ self.params[0] + self.params[1]
-        return x, z, ACTIVATIONS[self.activation](z)
+        f, _ = ACTIVATIONS[self.activation]
+        return x, z, f(z)
 
     def forward(self, x):
         """The reconstruction ``x_hat``; keeps x, z and h for ``backward``."""
@@ -88,7 +89,8 @@ class Autoencoder:
         dx_hat = dx_hat.astype(self.dtype, copy=False)
         db_dec = dx_hat.sum(axis=0)
         dh = dx_hat @ self.decoder_weight.T
-        dz = dh * activation_derivative(self.activation, z, h)
+        _, f_prime = ACTIVATIONS[self.activation]
+        dz = dh * f_prime(z)
         dW_encoder, db_enc = x.T @ dz, dz.sum(axis=0)
         dW_decoder = h.T @ dx_hat                       # (n_hidden, n_inputs): the gradient of W_dec
         if self.tied:

@@ -61,7 +61,7 @@ def propagate(x, weights, activation, biases=None):
     Returns ``(pre_activations, activations)``, one array per layer. A pure function: the init
     explorer and the chapter 01 tables are built on it.
     """
-    f = ACTIVATIONS[choose(activation, "activation", ACTIVATIONS)]
+    f, _ = ACTIVATIONS[choose(activation, "activation", ACTIVATIONS)]
     if biases is not None and len(biases) != len(weights):
         raise ValueError(f"biases must have one entry per weight, got {len(biases)} for {len(weights)}")
     a = x

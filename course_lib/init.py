@@ -99,12 +99,6 @@ def fan_in_and_fan_out(shape):
     return fan_in, fan_out
 
 
-def _fan(shape, mode):
-    fan_in, fan_out = fan_in_and_fan_out(shape)
-    choose(mode, "mode", ("fan_in", "fan_out"))
-    return fan_in if mode == "fan_in" else fan_out
-
-
 def _normal(shape, std, rng, dtype):
     return as_rng(rng).normal(0.0, std, size=shape).astype(as_dtype(dtype), copy=False)
 
@@ -194,11 +188,11 @@ def truncated_normal(shape, mean=0.0, std=1.0, a=-2.0, b=2.0, rng=None, dtype="f
     ``a`` and ``b`` are absolute bounds (not multiples of std), as in PyTorch. ``std`` is the std of
     the normal *before* truncation; the samples' own std is smaller (see ``truncated_normal_std``).
 
-    Method: rejection sampling. Draw from a proposal, keep the draws that are accepted, redraw the
-    rest until every entry is filled. The result follows the truncated density exactly. Two proposals:
-    the normal itself (accept if inside [a, b]; efficient when [a, b] holds much of its mass), or
-    U(a, b) accepted with probability exp(-(x-mean)^2/(2 std^2)) / max of that on [a, b] (efficient for
-    narrow or far-off intervals). The one with the higher acceptance rate is used.
+    Method: rejection sampling. Draw every value from N(mean, std^2), then redraw the values that fell
+    outside [a, b], until none is left. A value that is kept was accepted with the same probability wherever
+    it lies inside [a, b], so the kept values follow the normal density cut to [a, b], scaled up: exactly
+    the truncated normal (Robert & Casella, "Monte Carlo Statistical Methods", 2004, Sec. 2.3).
+    Each draw lands inside with probability P(a <= X <= b) (95.4% for +-2 std), so few rounds are needed.
 
     Clipping a normal to [a, b] is *not* a truncated normal: every value outside lands exactly on a
     bound (4.6% of all weights for +-2 std). Chapter 01 measures this.
@@ -208,42 +202,17 @@ def truncated_normal(shape, mean=0.0, std=1.0, a=-2.0, b=2.0, rng=None, dtype="f
     a, b = as_float(a, "a"), as_float(b, "b")
     if not a < b:
         raise ValueError(f"truncated normal needs a < b, got a={a}, b={b}")
+    if _standard_normal_mass((a - mean) / std, (b - mean) / std) < 1e-3:
+        raise ValueError(f"[a, b] = [{a}, {b}] lies too far in the tail of N({mean}, {std}^2) to sample by "
+                         "rejection (fewer than 1 draw in 1000 would land inside); use bounds nearer the mean")
     rng = as_rng(rng)
-    alpha, beta = (a - mean) / std, (b - mean) / std
-    nearest = min(max(0.0, alpha), beta)  # point of [alpha, beta] where the density is highest
-    normal_rate = _standard_normal_mass(alpha, beta)
-    # Acceptance of the uniform proposal: the mean over [alpha, beta] of exp(-x^2/2) / its peak there,
-    # integrated numerically relative to the peak, so that it does not underflow far in the tails.
-    offsets = np.concatenate([[0.0], np.geomspace(1e-9, beta - alpha, 4000)])  # dense near the peak
-    grid = np.unique(np.clip(np.concatenate([nearest - offsets, nearest + offsets]), alpha, beta))
-    peak_ratio = np.exp(-0.5 * (grid - nearest) * (grid + nearest))
-    uniform_rate = float(np.trapezoid(peak_ratio, grid)) / (beta - alpha)
-    if max(normal_rate, uniform_rate) < 1e-4:
-        raise ValueError(
-            f"[a, b] = [{a}, {b}] lies too far in the tail of N({mean}, {std}^2) to sample by rejection; "
-            "use bounds nearer the mean"
-        )
-
-    n = math.prod(shape)
-    out = np.empty(n)
-    filled = 0
-    while filled < n:
-        missing = n - filled
-        if normal_rate >= uniform_rate:
-            batch = int(missing / normal_rate * 1.1) + 16
-            x = rng.standard_normal(batch)
-            keep = x[(x >= alpha) & (x <= beta)]
-        else:
-            batch = int(missing / uniform_rate * 1.1) + 16
-            x = rng.uniform(alpha, beta, batch)
-            accept_prob = np.exp(-0.5 * (x * x - nearest * nearest))
-            keep = x[rng.uniform(0.0, 1.0, batch) < accept_prob]
-        keep = keep[:missing]
-        out[filled : filled + keep.size] = keep
-        filled += keep.size
-    samples = mean + std * out.reshape(shape)
-    # mean + std * x can round a hair past a bound; the bounds are part of the contract.
-    return np.clip(samples, a, b).astype(as_dtype(dtype), copy=False)
+    samples = rng.normal(mean, std, size=shape)
+    outside = np.flatnonzero((samples < a) | (samples > b))  # positions in the flattened array
+    while outside.size:
+        samples.flat[outside] = rng.normal(mean, std, size=outside.size)  # redraw them
+        redrawn = samples.flat[outside]
+        outside = outside[(redrawn < a) | (redrawn > b)]
+    return samples.astype(as_dtype(dtype), copy=False)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -252,7 +221,7 @@ def truncated_normal(shape, mean=0.0, std=1.0, a=-2.0, b=2.0, rng=None, dtype="f
 
 
 def lecun_normal(shape, rng=None, dtype="float64"):
-    """LeCun normal: W ~ N(0, 1/fan_in).
+    """LeCun normal: W ~ N(0, std^2), std = 1 / sqrt(fan_in).
 
     Source: LeCun, Bottou, Orr & Mueller 1998, "Efficient BackProp", Sec. 4.6: with unit-variance
     inputs, std = fan_in^(-1/2) keeps each pre-activation at unit variance. This is what "variance
@@ -260,13 +229,16 @@ def lecun_normal(shape, rng=None, dtype="float64"):
     normal with a corrected std; the variance is the same.)
     """
     fan_in, _ = fan_in_and_fan_out(shape)
-    return _normal(shape, math.sqrt(1.0 / fan_in), rng, dtype)
+    std = math.sqrt(1.0 / fan_in)
+    return _normal(shape, std, rng, dtype)
 
 
 def lecun_uniform(shape, rng=None, dtype="float64"):
-    """LeCun uniform: W ~ U(-sqrt(3/fan_in), sqrt(3/fan_in)), variance 1/fan_in (LeCun et al. 1998)."""
+    """LeCun uniform: W ~ U(-bound, bound), bound = sqrt(3 / fan_in): variance bound^2 / 3 = 1 / fan_in
+    (LeCun et al. 1998)."""
     fan_in, _ = fan_in_and_fan_out(shape)
-    return _uniform(shape, math.sqrt(3.0 / fan_in), rng, dtype)
+    bound = math.sqrt(3.0 / fan_in)
+    return _uniform(shape, bound, rng, dtype)
 
 
 def xavier_normal(shape, gain=1.0, rng=None, dtype="float64"):
@@ -280,28 +252,20 @@ def xavier_normal(shape, gain=1.0, rng=None, dtype="float64"):
     """
     fan_in, fan_out = fan_in_and_fan_out(shape)
     gain = as_float(gain, "gain", positive=True)
-    return _normal(shape, gain * math.sqrt(2.0 / (fan_in + fan_out)), rng, dtype)
+    std = gain * math.sqrt(2.0 / (fan_in + fan_out))
+    return _normal(shape, std, rng, dtype)
 
 
 def xavier_uniform(shape, gain=1.0, rng=None, dtype="float64"):
     """Xavier/Glorot uniform: W ~ U(-bound, bound), bound = gain * sqrt(6 / (fan_in + fan_out)).
 
-    Source: Glorot & Bengio 2010, eq. (16), the "normalized initialization"; same variance as
-    ``xavier_normal``.
+    Source: Glorot & Bengio 2010, eq. (16), the "normalized initialization"; the same variance as
+    ``xavier_normal`` (bound^2 / 3 = gain^2 * 2 / (fan_in + fan_out)).
     """
     fan_in, fan_out = fan_in_and_fan_out(shape)
     gain = as_float(gain, "gain", positive=True)
-    return _uniform(shape, gain * math.sqrt(6.0 / (fan_in + fan_out)), rng, dtype)
-
-
-def _kaiming_std(shape, a, mode, nonlinearity):
-    fan = _fan(shape, mode)
-    a = as_float(a, "a")  # checked here so that the message names ``a``, not calculate_gain's ``param``
-    if nonlinearity == "leaky_relu":
-        gain = calculate_gain("leaky_relu", a)
-    else:
-        gain = calculate_gain(nonlinearity)
-    return gain / math.sqrt(fan)
+    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return _uniform(shape, bound, rng, dtype)
 
 
 def kaiming_normal(shape, a=0.0, mode="fan_in", nonlinearity="relu", rng=None, dtype="float64"):
@@ -310,19 +274,35 @@ def kaiming_normal(shape, a=0.0, mode="fan_in", nonlinearity="relu", rng=None, d
     Source: He, Zhang, Ren & Sun 2015, "Delving Deep into Rectifiers", Sec. 2.2. A ReLU keeps half of
     its input's second moment, so Var[W] = 2/fan_in (eq. 10) keeps the forward signal steady;
     ``mode="fan_out"`` uses 2/fan_out (eq. 14) to keep the backward signal steady instead.
-    ``gain = calculate_gain(nonlinearity, a)``; ``a`` is the negative slope, used only for leaky_relu.
+    ``gain = calculate_gain(nonlinearity, a)``: sqrt(2) for ReLU; ``a`` is the negative slope of leaky_relu.
     """
-    return _normal(shape, _kaiming_std(shape, a, mode, nonlinearity), rng, dtype)
+    fan_in, fan_out = fan_in_and_fan_out(shape)
+    fan = fan_in if choose(mode, "mode", ("fan_in", "fan_out")) == "fan_in" else fan_out
+    gain = _kaiming_gain(nonlinearity, a)
+    std = gain / math.sqrt(fan)
+    return _normal(shape, std, rng, dtype)
 
 
 def kaiming_uniform(shape, a=0.0, mode="fan_in", nonlinearity="relu", rng=None, dtype="float64"):
     """Kaiming/He uniform: W ~ U(-bound, bound), bound = gain * sqrt(3 / fan), as PyTorch's
-    ``kaiming_uniform_`` (He et al. 2015, Sec. 2.2; same variance as ``kaiming_normal``).
+    ``kaiming_uniform_`` (He et al. 2015, Sec. 2.2; the same variance as ``kaiming_normal``).
 
     Note: ``torch.nn.Linear`` does *not* use this default; it calls ``kaiming_uniform_(a=sqrt(5))``,
     which gives U(-1/sqrt(fan_in), 1/sqrt(fan_in)), variance 1/(3 fan_in).
     """
-    return _uniform(shape, math.sqrt(3.0) * _kaiming_std(shape, a, mode, nonlinearity), rng, dtype)
+    fan_in, fan_out = fan_in_and_fan_out(shape)
+    fan = fan_in if choose(mode, "mode", ("fan_in", "fan_out")) == "fan_in" else fan_out
+    gain = _kaiming_gain(nonlinearity, a)
+    std = gain / math.sqrt(fan)
+    bound = math.sqrt(3.0) * std  # U(-bound, bound) has variance bound^2 / 3 = std^2
+    return _uniform(shape, bound, rng, dtype)
+
+
+def _kaiming_gain(nonlinearity, a):
+    """``calculate_gain(nonlinearity, a)``, with ``a`` (the negative slope) passed on only for leaky_relu,
+    and checked here so that a bad one is reported as ``a``."""
+    a = as_float(a, "a")
+    return calculate_gain("leaky_relu", a) if nonlinearity == "leaky_relu" else calculate_gain(nonlinearity)
 
 
 def orthogonal(shape, gain=1.0, rng=None, dtype="float64"):

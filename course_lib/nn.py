@@ -10,23 +10,24 @@ The last layer has no nonlinearity: it returns logits, and ``softmax_cross_entro
 loss and its gradient.
 """
 
-import math
-import numbers
-
 import numpy as np
 
-from ._checks import as_dtype, as_float, as_rng, choose
+from ._checks import as_dtype, as_float, as_int, as_rng, choose
 from .init import get_initializer
 
 __all__ = [
     "ACTIVATIONS",
     "LEAKY_RELU_SLOPE",
     "identity",
+    "identity_derivative",
     "relu",
+    "relu_derivative",
     "leaky_relu",
+    "leaky_relu_derivative",
     "tanh",
+    "tanh_derivative",
     "sigmoid",
-    "activation_derivative",
+    "sigmoid_derivative",
     "log_softmax",
     "softmax",
     "softmax_cross_entropy",
@@ -37,7 +38,7 @@ LEAKY_RELU_SLOPE = 0.01  # PyTorch's default negative slope
 
 
 # --------------------------------------------------------------------------------------------------
-# Activations f(z) and their derivatives f'(z)
+# Activations: each function f(z) beside its derivative f'(z)
 # --------------------------------------------------------------------------------------------------
 
 
@@ -45,16 +46,33 @@ def identity(z):
     return z
 
 
+def identity_derivative(z):
+    return np.ones_like(z)
+
+
 def relu(z):
     return np.maximum(z, 0)
+
+
+def relu_derivative(z):
+    """1 where z > 0, else 0 (at z = 0 too, as PyTorch takes it)."""
+    return (z > 0).astype(z.dtype)
 
 
 def leaky_relu(z):
     return np.where(z > 0, z, LEAKY_RELU_SLOPE * z)
 
 
+def leaky_relu_derivative(z):
+    return np.where(z > 0, 1.0, LEAKY_RELU_SLOPE).astype(z.dtype)
+
+
 def tanh(z):
     return np.tanh(z)
+
+
+def tanh_derivative(z):
+    return 1.0 - np.tanh(z) ** 2
 
 
 def sigmoid(z):
@@ -62,31 +80,19 @@ def sigmoid(z):
     return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
+def sigmoid_derivative(z):
+    s = sigmoid(z)
+    return s * (1.0 - s)
+
+
+# name -> (f, f'): what a hidden layer applies, and what backpropagation multiplies by
 ACTIVATIONS = {
-    "identity": identity,
-    "relu": relu,
-    "leaky_relu": leaky_relu,
-    "tanh": tanh,
-    "sigmoid": sigmoid,
+    "identity": (identity, identity_derivative),
+    "relu": (relu, relu_derivative),
+    "leaky_relu": (leaky_relu, leaky_relu_derivative),
+    "tanh": (tanh, tanh_derivative),
+    "sigmoid": (sigmoid, sigmoid_derivative),
 }
-
-
-def activation_derivative(name, z, a):
-    """f'(z) for activation ``name``, given the pre-activation ``z`` and the output ``a = f(z)``.
-
-    identity: 1;  relu: 1 if z > 0 else 0;  leaky_relu: 1 if z > 0 else slope;
-    tanh: 1 - a^2;  sigmoid: a (1 - a).   (At z = 0, ReLU's derivative is taken as 0, as PyTorch does.)
-    """
-    choose(name, "activation", ACTIVATIONS)
-    if name == "identity":
-        return np.ones_like(z)
-    if name == "relu":
-        return (z > 0).astype(z.dtype)
-    if name == "leaky_relu":
-        return np.where(z > 0, 1.0, LEAKY_RELU_SLOPE).astype(z.dtype)
-    if name == "tanh":
-        return 1.0 - a * a
-    return a * (1.0 - a)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -180,9 +186,9 @@ class MLP:
         dtype: "float32" or "float64".
 
     ``params`` is the list ``[W1, b1, W2, b2, ...]``; an optimizer updates these arrays in place.
-    ``backward(dlogits)`` returns the gradients in the same order, after a ``forward`` on the batch.
-    Both are views of one flat array each (parameters, gradients), which lets ``optim.Adam`` update
-    everything at once; ``backward`` reuses its arrays, so copy gradients you want to keep.
+    ``backward(dlogits)`` returns the gradients in the same order, after a ``forward`` on the batch. It writes
+    them into the same arrays at every call (as PyTorch keeps a ``.grad`` per parameter): copy gradients you
+    want to keep.
     """
 
     def __init__(self, sizes, activation="relu", init="kaiming_normal", bias_init=0.0, rng=None, dtype="float32"):
@@ -191,30 +197,20 @@ class MLP:
         sizes = list(sizes)
         if len(sizes) < 2:
             raise ValueError(f"sizes must list at least two layer widths, e.g. [784, 256, 10], got {sizes!r}")
-        for s in sizes:
-            if not isinstance(s, numbers.Integral) or isinstance(s, bool) or s <= 0:
-                raise ValueError(f"sizes must be positive ints, got {sizes!r}")
-        self.sizes = [int(s) for s in sizes]
+        self.sizes = [as_int(size, f"sizes[{i}]", low=1) for i, size in enumerate(sizes)]
         self.activation = choose(activation, "activation", ACTIVATIONS)
         self.dtype = as_dtype(dtype)
         initializer = get_initializer(init)
         bias_value = as_float(bias_init, "bias_init")
         rng = as_rng(rng)
-        initial = []
+        self.params = []
         for fan_in, fan_out in zip(self.sizes[:-1], self.sizes[1:]):
-            W = np.asarray(initializer((fan_in, fan_out), rng=rng), dtype=self.dtype)
+            W = np.array(initializer((fan_in, fan_out), rng=rng), dtype=self.dtype)
             if W.shape != (fan_in, fan_out):
                 raise ValueError(f"init returned shape {W.shape}, expected {(fan_in, fan_out)}")
-            initial += [W, np.full(fan_out, bias_value, dtype=self.dtype)]
-        # Every parameter lives in one flat array, W1, b1, W2, b2, ... end to end, and params are views
-        # of its pieces (writing to W1 writes to the flat array). Same values as drawn above; what it
-        # buys is speed: Adam notices the layout and updates all parameters with one pass over one
-        # long array per operation, instead of one pass per parameter.
-        self.params = _views_of_one_array([p.shape for p in initial], self.dtype)
-        for param, value in zip(self.params, initial):
-            param[...] = value
+            self.params += [W, np.full(fan_out, bias_value, dtype=self.dtype)]
         self._grads = None  # the arrays backward() writes into, made by its first call
-        self._cache = None
+        self._cache = None  # what forward() keeps for backward(): each layer's input and pre-activation
 
     @property
     def weights(self):
@@ -229,7 +225,14 @@ class MLP:
     def __repr__(self):
         return f"MLP(sizes={self.sizes}, activation={self.activation!r}, dtype={self.dtype.name!r})"
 
-    def _check_input(self, x):
+    def copy(self):
+        """A new MLP with copies of this one's parameters (training one never changes the other)."""
+        twin = MLP(self.sizes, activation=self.activation, init="zeros", dtype=self.dtype)
+        twin.params = [p.copy() for p in self.params]
+        return twin
+
+    def check_input(self, x):
+        """``x`` as an array of this network's dtype, after checking it is a finite (batch, sizes[0]) array."""
         if not isinstance(x, np.ndarray):
             raise TypeError(f"x must be a numpy array, got {type(x).__name__}")
         if x.dtype.kind not in "biuf":
@@ -246,8 +249,8 @@ class MLP:
         Keeps each layer's input and pre-activation for ``backward`` and for the diagnostics
         (``self.layer_inputs``, ``self.pre_activations``).
         """
-        a = self._check_input(x)
-        f = ACTIVATIONS[self.activation]
+        a = self.check_input(x)
+        f, _ = ACTIVATIONS[self.activation]
         inputs, pre_activations = [], []
         last = len(self.weights) - 1
         for i, (W, b) in enumerate(zip(self.weights, self.biases)):
@@ -257,6 +260,23 @@ class MLP:
             a = z if i == last else f(z)
         self._cache = (inputs, pre_activations)
         return a
+
+    def layer_output(self, x, n_layers):
+        """The activation after the first ``n_layers`` layers: ``f(... f(x @ W1 + b1) ...)``, nothing kept.
+
+        ``n_layers = 0`` returns ``x`` (as an array of the network's dtype); the last layer's output, the
+        logits, is ``forward(x)``, so ``n_layers`` must be below the number of layers.
+        """
+        n_layers = as_int(n_layers, "n_layers", 0, len(self.weights) - 1)
+        a = self.check_input(x)
+        f, _ = ACTIVATIONS[self.activation]
+        for W, b in zip(self.weights[:n_layers], self.biases[:n_layers]):
+            a = f(a @ W + b)
+        return a
+
+    def clear_cache(self):
+        """Forget what the last ``forward`` kept (its inputs and pre-activations), e.g. after changing ``params``."""
+        self._cache = None
 
     @property
     def layer_inputs(self):
@@ -277,46 +297,31 @@ class MLP:
         """Gradients ``[dW1, db1, dW2, db2, ...]`` of the loss, given ``dlogits = dL/dlogits``.
 
         Uses the inputs and pre-activations kept by the last ``forward``. The gradients are written
-        into the same arrays at every call (views of one flat array, laid out like ``params``), so the
-        next ``backward`` overwrites them: to keep them, copy them (``[g.copy() for g in grads]``).
+        into the same arrays at every call, so the next ``backward`` overwrites them: to keep them,
+        copy them (``[g.copy() for g in grads]``).
         """
         inputs, pre_activations = self._require_cache()
         expected = (inputs[0].shape[0], self.sizes[-1])
         if not isinstance(dlogits, np.ndarray) or dlogits.shape != expected:
             got = dlogits.shape if isinstance(dlogits, np.ndarray) else type(dlogits).__name__
             raise ValueError(f"dlogits must have the logits' shape {expected}, got {got}")
+        _, f_prime = ACTIVATIONS[self.activation]
         dz = dlogits.astype(self.dtype, copy=False)
         grads = self._gradient_arrays()
         for i in reversed(range(len(self.weights))):
-            a_prev, W = inputs[i], self.weights[i]
-            np.matmul(a_prev.T, dz, out=grads[2 * i])  # dW = a_prev.T @ dz, written in place: no new array
+            np.matmul(inputs[i].T, dz, out=grads[2 * i])  # dW = a_prev.T @ dz, written into grads: no new array
             np.sum(dz, axis=0, out=grads[2 * i + 1])  # db = dz summed over the batch
-            if i > 0:  # dz of the layer below: da = dz @ W.T, times f'(z_prev) (in place: no new array)
-                dz = dz @ W.T
-                dz *= activation_derivative(self.activation, pre_activations[i - 1], a_prev)
+            if i > 0:
+                dz = (dz @ self.weights[i].T) * f_prime(pre_activations[i - 1])  # dz of the layer below
         return list(grads)
 
     def _gradient_arrays(self):
-        """The arrays ``backward`` writes into: views of one flat array, like ``params``, so that Adam
-        can update all parameters at once from all gradients at once. Made once, then reused; made
-        anew if ``params`` were replaced by arrays of other shapes (``pruning.structured_prune`` does
-        that on its copy of a model)."""
-        shapes = [p.shape for p in self.params]
-        if self._grads is None or [g.shape for g in self._grads] != shapes:
-            self._grads = _views_of_one_array(shapes, self.dtype)
+        """The arrays ``backward`` writes into, one per parameter: made once, then reused (made anew if
+        ``params`` were replaced by arrays of other shapes, as ``pruning.structured_prune`` does)."""
+        if self._grads is None or [g.shape for g in self._grads] != [p.shape for p in self.params]:
+            self._grads = [np.zeros_like(p) for p in self.params]
         return self._grads
 
     def predict(self, x):
         """Predicted class labels: the argmax of the logits."""
         return self.forward(x).argmax(axis=1)
-
-
-def _views_of_one_array(shapes, dtype):
-    """Arrays of the given shapes that are consecutive pieces of one new flat array of zeros."""
-    flat = np.zeros(sum(math.prod(shape) for shape in shapes), dtype=dtype)
-    views, start = [], 0
-    for shape in shapes:
-        size = math.prod(shape)
-        views.append(flat[start:start + size].reshape(shape))
-        start += size
-    return views

@@ -4,28 +4,19 @@
     loss, dlogits = softmax_cross_entropy(model.forward(x), y)
     opt.step(model.backward(dlogits))        # every array in model.params changes in place
 
-``opt.lr`` may be changed between steps (that is what a learning-rate schedule does). State (momentum
-buffers, moment estimates) is kept per parameter, in ``opt.state[i]``; ``state_dict()`` and
-``load_state_dict()`` save and restore it for a bit-exact resume.
-``step`` checks that the gradients match the parameters (count, shapes, dtypes) and are finite; a
-bad gradient raises ``ValueError`` and leaves every parameter unchanged.
-
-Speed: ``MLP.params`` are views of one flat array (W1, b1, W2, b2, ... end to end), and so are the
-gradients ``MLP.backward`` returns. ``Adam`` notices that and applies its update once to the whole flat
-array, instead of once per parameter: the same arithmetic on every entry (the same result, bit for bit),
-with a few long numpy operations instead of many short ones. ``opt.state[i]`` still holds parameter i's
-own state (views of the flat state arrays).
+Each ``step`` is written as the equations in its class's docstring, one parameter at a time. ``opt.lr`` may
+be changed between steps (that is what a learning-rate schedule does). State (momentum buffers, moment
+estimates) is kept per parameter, in ``opt.state[i]``; ``state_dict()`` and ``load_state_dict()`` save and
+restore it for a bit-exact resume. ``step`` checks that the gradients match the parameters (count, shapes,
+dtypes) and are finite; a bad gradient raises ``ValueError`` and leaves every parameter unchanged.
 """
-
-import math
 
 import numpy as np
 
 from ._checks import as_float
 from .nn import _all_finite
 
-__all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "MOMENTUM_FORMS", "momentum_step",
-           "equivalent_momentum"]
+__all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "AdamW"]
 
 
 class Optimizer:
@@ -44,8 +35,6 @@ class Optimizer:
                 raise ValueError(f"params[{i}] is read-only; the optimizer updates it in place")
         self.lr = lr
         self.state = [{} for _ in self.params]  # per parameter: momentum buffers, moment estimates, ...
-        self._flat_views, self._flat_state = {}, None  # for updating all parameters at once (see _groups)
-        self._work = {}  # scratch arrays of step, by shape and dtype (see _work_array)
 
     HYPERPARAMETERS = ("lr",)
 
@@ -86,50 +75,6 @@ class Optimizer:
     @lr.setter
     def lr(self, value):
         self._lr = as_float(value, "lr", nonnegative=True)
-
-    def _groups(self, grads):
-        """What ``step`` loops over: ``(param, grad, state)`` per parameter, after checking ``grads``.
-
-        When the parameters are consecutive pieces of one flat array, and the gradients too (as
-        ``MLP.params`` and the gradients of ``MLP.backward`` are), there is a single group instead: the
-        flat parameter array, the flat gradient array, and a ``_FlatState`` with every parameter's
-        state at once. An elementwise update then costs a few numpy calls over one long array instead
-        of a few calls per parameter: for [784, 256, 10], one pass over 203530 numbers instead of four
-        passes, three of them too short for numpy to be efficient (256, 2560 and 10 numbers).
-        """
-        grads = self._check_grads(grads, finite=False)
-        flat_param = self._remembered_flat_view("params", self.params)
-        flat_grad = None if flat_param is None else self._remembered_flat_view("grads", grads)
-        if flat_grad is None or not _all_finite(flat_grad):  # one check of the flat gradient covers all
-            self._check_finite(grads)  # one by one: raises naming the first gradient with nan or inf
-        if flat_grad is not None and (self._flat_state is None or not self._flat_state.is_current(self.state)):
-            self._flat_state = _FlatState.of(self.state, self.params)
-        if flat_grad is None or self._flat_state is None:
-            return zip(self.params, grads, self.state)
-        return [(flat_param, flat_grad, self._flat_state)]
-
-    def _remembered_flat_view(self, name, arrays):
-        """``_flat_view(arrays)``, remembered while the same arrays come back (MLP.backward returns the
-        same gradient arrays at every call), since finding it costs more than a small update."""
-        seen, flat = self._flat_views.get(name, ((), None))
-        if len(seen) != len(arrays) or any(a is not b for a, b in zip(arrays, seen)):
-            seen, flat = self._flat_views[name] = (tuple(arrays), _flat_view(arrays))
-        return flat
-
-    def _work_array(self, param):
-        """A scratch array of ``param``'s shape and dtype for ``step``'s intermediate results, made at the first
-        step and reused (it holds nothing between steps, and is not part of ``state``)."""
-        key = (param.shape, param.dtype.str)
-        if key not in self._work:
-            self._work[key] = np.empty_like(param)
-        return self._work[key]
-
-    def __getstate__(self):
-        # A copy (copy.deepcopy, pickle) gets new arrays, which are no views of one flat array any more:
-        # what was found about the old ones must not be copied. The copy finds its own at its first step.
-        state = dict(self.__dict__)
-        state["_flat_views"], state["_flat_state"], state["_work"] = {}, None, {}
-        return state
 
     def _check_grads(self, grads, finite=True):
         """``grads`` as a list, after checking its length, each array's type, shape and dtype, and (if
@@ -187,17 +132,17 @@ class SGD(Optimizer):
         self.nesterov = nesterov
 
     def step(self, grads):
-        """Update every parameter in place from its gradient."""
+        """One SGD step of every parameter, in place: the equations above."""
         for param, grad, state in zip(self.params, self._check_grads(grads), self.state):
             if self.weight_decay:
                 grad = grad + self.weight_decay * param
             if self.momentum:
-                if "velocity" not in state:
-                    state["velocity"] = grad.copy()
+                v = state.get("velocity")
+                if v is None:  # the first step: v = g
+                    v = state["velocity"] = grad.copy()
                 else:
-                    state["velocity"] *= self.momentum
-                    state["velocity"] += (1 - self.dampening) * grad
-                grad = grad + self.momentum * state["velocity"] if self.nesterov else state["velocity"]
+                    v[...] = self.momentum * v + (1 - self.dampening) * grad
+                grad = grad + self.momentum * v if self.nesterov else v
             param -= self.lr * grad
 
 
@@ -227,7 +172,7 @@ class RMSprop(Optimizer):
         self.centered = centered
 
     def step(self, grads):
-        """Update every parameter in place from its gradient."""
+        """One RMSprop step of every parameter, in place: the equations above."""
         for param, grad, state in zip(self.params, self._check_grads(grads), self.state):
             if self.weight_decay:
                 grad = grad + self.weight_decay * param
@@ -237,20 +182,18 @@ class RMSprop(Optimizer):
                     state["grad_avg"] = np.zeros_like(param)
                 if self.momentum:
                     state["momentum_buffer"] = np.zeros_like(param)
-            square_avg = state["square_avg"]
-            square_avg *= self.alpha
-            square_avg += (1 - self.alpha) * grad * grad
+            s = state["square_avg"]
+            s[...] = self.alpha * s + (1 - self.alpha) * grad**2  # running mean of g^2
             if self.centered:
-                state["grad_avg"] *= self.alpha
-                state["grad_avg"] += (1 - self.alpha) * grad
-                denom = np.sqrt(square_avg - state["grad_avg"] ** 2) + self.eps
+                m = state["grad_avg"]
+                m[...] = self.alpha * m + (1 - self.alpha) * grad  # running mean of g
+                denom = np.sqrt(s - m**2) + self.eps
             else:
-                denom = np.sqrt(square_avg) + self.eps
+                denom = np.sqrt(s) + self.eps
             if self.momentum:
-                buffer = state["momentum_buffer"]
-                buffer *= self.momentum
-                buffer += grad / denom
-                param -= self.lr * buffer
+                b = state["momentum_buffer"]
+                b[...] = self.momentum * b + grad / denom
+                param -= self.lr * b
             else:
                 param -= self.lr * grad / denom
 
@@ -284,44 +227,22 @@ class Adam(Optimizer):
         self.weight_decay = as_float(weight_decay, "weight_decay", nonnegative=True)
 
     def step(self, grads):
-        """Update every parameter in place from its gradient."""
+        """One Adam step of every parameter, in place: the equations above."""
         beta1, beta2 = self.betas
-        for param, grad, state in self._groups(grads):  # one group per parameter, or all at once
-            if self.weight_decay:
-                if self.decoupled:
-                    param *= 1 - self.lr * self.weight_decay
-                else:
-                    grad = grad + self.weight_decay * param
+        for param, grad, state in zip(self.params, self._check_grads(grads), self.state):
             if not state:
-                state["step"] = 0
-                state["exp_avg"] = np.zeros_like(param)
-                state["exp_avg_sq"] = np.zeros_like(param)
+                state.update(step=0, exp_avg=np.zeros_like(param), exp_avg_sq=np.zeros_like(param))
+            if self.weight_decay and self.decoupled:
+                param *= 1 - self.lr * self.weight_decay  # AdamW: the weight itself decays
+            elif self.weight_decay:
+                grad = grad + self.weight_decay * param  # Adam + L2: the penalty's gradient joins g
             state["step"] += 1
-            t = state["step"]
-            exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-            # The bias corrections are folded into two numbers, so that the arrays are gone over fewer times
-            # (Kingma & Ba 2015, end of Section 2, "the efficiency of Algorithm 1 can ... be improved"):
-            #     lr * m_hat / (sqrt(v_hat) + eps)  =  step_size * m / (sqrt(v) + eps_hat)
-            #     with  step_size = lr * sqrt(1 - beta2^t) / (1 - beta1^t),  eps_hat = eps * sqrt(1 - beta2^t)
-            # (multiply the numerator and the denominator by sqrt(1 - beta2^t)): PyTorch's formula exactly, up
-            # to rounding. (math.sqrt of a Python float, not np.sqrt: a numpy float64 scalar would turn float32
-            # arrays into float64 ones here, several times slower.)
-            root_correction2 = math.sqrt(1 - beta2**t)
-            step_size = self.lr * root_correction2 / (1 - beta1**t)
-            eps_hat = self.eps * root_correction2
-            # Each line computes what its comment says, in place: results go into one work array made once
-            # (out=... names where a result goes), so that a step makes no new arrays.
-            tmp = self._work_array(param)
-            exp_avg *= beta1
-            exp_avg += np.multiply(grad, 1 - beta1, out=tmp)          # m = beta1 m + (1 - beta1) g
-            exp_avg_sq *= beta2
-            np.multiply(grad, 1 - beta2, out=tmp)
-            exp_avg_sq += np.multiply(tmp, grad, out=tmp)             # v = beta2 v + (1 - beta2) g^2
-            denom = np.sqrt(exp_avg_sq, out=tmp)
-            denom += eps_hat                                          # denom = sqrt(v) + eps_hat
-            update = np.divide(exp_avg, denom, out=tmp)
-            update *= step_size                                       # update = step_size m / denom
-            param -= update
+            t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
+            m[...] = beta1 * m + (1 - beta1) * grad  # running mean of g
+            v[...] = beta2 * v + (1 - beta2) * grad**2  # running mean of g^2
+            m_hat = m / (1 - beta1**t)  # bias corrections: m and v start at 0
+            v_hat = v / (1 - beta2**t)
+            param -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
 
 class AdamW(Adam):
@@ -341,126 +262,9 @@ class AdamW(Adam):
         super().__init__(params, lr, betas, eps, weight_decay)
 
 
-def _flat_view(arrays):
-    """The 1-D array of which ``arrays`` are consecutive pieces (in order, without gaps), or None.
-
-    ``arrays`` qualify when each is a C-contiguous view of the same owner array and each starts where
-    the previous one ends, as ``MLP.params`` do (W1, b1, W2, b2, ... end to end in one flat array).
-    """
-    owner = arrays[0].base
-    if not isinstance(owner, np.ndarray) or not owner.flags.c_contiguous:
-        return None
-    start = (arrays[0].ctypes.data - owner.ctypes.data) // owner.itemsize
-    size = sum(a.size for a in arrays)
-    flat = owner.reshape(-1)[start:start + size]
-    address = flat.ctypes.data
-    for a in arrays:
-        if a.base is not owner or a.dtype != owner.dtype or not a.flags.c_contiguous or a.ctypes.data != address:
-            return None
-        address += a.nbytes
-    return flat if flat.size == size else None
-
-
-class _FlatState(dict):
-    """The optimizer state of every parameter at once, for parameters that are pieces of one flat array.
-
-    Its arrays are flat too. Setting an array here also sets, in each parameter's own state dict
-    (``opt.state[i]``), the piece of it that belongs to that parameter (a view, so in-place updates of
-    the flat array are seen there); setting a number (the step count) sets it for every parameter.
-    """
-
-    def __init__(self, states, shapes):
-        super().__init__()
-        self.states, self.shapes, self.pieces = states, shapes, {}
-
-    def __setitem__(self, key, value):
-        super().__setitem__(key, value)
-        if isinstance(value, np.ndarray):
-            ends = np.cumsum([math.prod(shape) for shape in self.shapes])
-            pieces = [value[end - math.prod(shape):end].reshape(shape) for end, shape in zip(ends, self.shapes)]
-        else:
-            pieces = [value] * len(self.states)
-        self.pieces[key] = pieces
-        for state, piece in zip(self.states, pieces):
-            state[key] = piece
-
-    def is_current(self, states):
-        """Whether ``states`` still are the per-parameter states this holds: the same dicts, with the
-        same keys, each holding what was set through this (nobody replaced an entry since)."""
-        return states is self.states and all(
-            state.keys() == self.pieces.keys() and all(state[key] is pieces[i] for key, pieces in self.pieces.items())
-            for i, state in enumerate(states))
-
-    @classmethod
-    def of(cls, states, params):
-        """The per-parameter ``states`` as one ``_FlatState``; None if they differ in keys or numbers.
-
-        State arrays that are not yet pieces of one flat array (after ``load_state_dict``, say) are
-        copied into a new one, and each parameter's state then holds its piece of it.
-        """
-        if any(state.keys() != states[0].keys() for state in states):
-            return None
-        for key, first in states[0].items():
-            if not isinstance(first, np.ndarray) and any(state[key] != first for state in states):
-                return None
-        flat = cls(states, [p.shape for p in params])
-        for key, first in list(states[0].items()):
-            values = [state[key] for state in states]
-            if isinstance(first, np.ndarray):
-                whole = _flat_view(values)
-                flat[key] = np.concatenate([v.ravel() for v in values]) if whole is None else whole
-            else:
-                flat[key] = first
-        return flat
-
-
 def _unit_interval(value, name):
     """A coefficient in [0, 1), like beta1, beta2 and alpha."""
     value = as_float(value, name)
     if not 0.0 <= value < 1.0:
         raise ValueError(f"{name} must be in [0, 1), got {value}")
     return value
-
-
-# --------------------------------------------------------------------------------------------------
-# The three common ways to write heavy-ball momentum, and how their hyperparameters map
-# --------------------------------------------------------------------------------------------------
-#
-#   form          velocity update                     weight update     used by
-#   "velocity"    v = mu * v - lr * g                 w = w + v         Sutskever et al. 2013, CS231n
-#   "pytorch"     v = beta * v + g                    w = w - lr * v    torch.optim.SGD
-#   "ema"         v = beta * v + (1 - beta) * g       w = w - lr' * v   Andrew Ng's course, many blogs
-#
-# With a constant learning rate the three give the same trajectory when
-#   mu = beta,   lr (velocity) = lr (pytorch),   lr' (ema) = lr / (1 - beta),
-# all starting from v = 0 (the pytorch form's first step, v = g, is then the same). With a learning rate
-# that changes between steps, the "velocity" form differs: lr is inside v there, so old gradients keep
-# the old lr.
-
-MOMENTUM_FORMS = ("velocity", "pytorch", "ema")
-
-
-def momentum_step(form, w, v, g, lr, momentum):
-    """One heavy-ball step in the given ``form`` (see the table above); returns the new ``(w, v)``."""
-    if form == "velocity":
-        v = momentum * v - lr * g
-        return w + v, v
-    if form == "pytorch":
-        v = momentum * v + g
-        return w - lr * v, v
-    if form == "ema":
-        v = momentum * v + (1 - momentum) * g
-        return w - lr * v, v
-    raise ValueError(f"unknown form {form!r}; valid: {', '.join(MOMENTUM_FORMS)}")
-
-
-def equivalent_momentum(form, lr, momentum):
-    """The (lr, momentum) of every form that gives the same trajectory as ``form`` with ``lr, momentum``
-    (constant learning rate): ``{"velocity": (lr, mu), "pytorch": (lr, beta), "ema": (lr', beta)}``."""
-    lr = as_float(lr, "lr", nonnegative=True)
-    momentum = _unit_interval(momentum, "momentum")
-    if form not in MOMENTUM_FORMS:
-        raise ValueError(f"unknown form {form!r}; valid: {', '.join(MOMENTUM_FORMS)}")
-    base_lr = lr * (1 - momentum) if form == "ema" else lr  # the velocity/pytorch learning rate
-    return {"velocity": (base_lr, momentum), "pytorch": (base_lr, momentum),
-            "ema": (base_lr / (1 - momentum), momentum)}

@@ -150,11 +150,8 @@ def structured_prune(model, sparsity):
     """Remove ``round(sparsity * width)`` whole units from every hidden layer, those with the smallest norm
     of incoming weights. Returns ``(smaller_model, kept)``: a new, narrower MLP and, per hidden layer, the
     indices of the units kept. Its outputs equal those of ``mask_units(model, kept)``."""
-    import copy
-
     sparsity = _check_sparsity(sparsity)
-    smaller = copy.deepcopy(model)
-    smaller._cache = None
+    smaller = model.copy()
     kept = []
     for layer in range(len(model.weights) - 1):
         width = model.sizes[layer + 1]
@@ -173,10 +170,7 @@ def structured_prune(model, sparsity):
 def mask_units(model, kept):
     """A copy of ``model`` in which every hidden unit not in ``kept`` is cut off: its incoming weights, its
     bias and its outgoing weights are zero (same shapes as ``model``)."""
-    import copy
-
-    masked = copy.deepcopy(model)
-    masked._cache = None
+    masked = model.copy()
     for layer, units in enumerate(kept):
         drop = np.setdiff1d(np.arange(model.sizes[layer + 1]), units)
         masked.params[2 * layer][:, drop] = 0

@@ -108,10 +108,7 @@ def fake_quantize_model(model, bits=8, scheme="symmetric", axis=None):
     stay float: a simplification, since integer-only inference stores them as int32, at the product of the
     weights' and the inputs' scales, Jacob et al. 2018, Sec. 2.4); for accuracy-vs-bits curves. ``axis=1``: per
     output unit."""
-    import copy
-
-    quantized = copy.deepcopy(model)
-    quantized._cache = None
+    quantized = model.copy()
     for i, W in enumerate(model.weights):
         q, scale, zero_point = quantize(W, bits, scheme, axis)
         quantized.params[2 * i] = dequantize(q, scale, zero_point, axis).astype(W.dtype)

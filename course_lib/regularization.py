@@ -59,10 +59,31 @@ class L2(_Penalty):
 
 class L1(_Penalty):
     """strength * sum of |weights|; subgradient strength * sign(W) ("lasso"). Its minimum has weights at exactly
-    0, but as a gradient term it leaves them hopping across 0: ``soft_threshold`` gives the exact zeros."""
+    0, but as a gradient term it leaves them hopping across 0.
+
+    ``proximal=True`` applies it by its proximal step instead, which gives the exact zeros: no gradient term,
+    and after each optimizer step ``W = soft_threshold(W, lr * strength)`` (``proximal_step``; ``train_step``
+    calls it). That is proximal gradient descent (ISTA), exact for plain SGD.
+    """
+
+    def __init__(self, strength, include_biases=False, proximal=False):
+        super().__init__(strength, include_biases)
+        if not isinstance(proximal, bool):
+            raise TypeError(f"proximal must be True or False, got {proximal!r}")
+        self.proximal = proximal
 
     def _term(self, p):
-        return self.strength * float(np.sum(np.abs(p))), self.strength * np.sign(p)
+        value = self.strength * float(np.sum(np.abs(p)))
+        return value, np.zeros_like(p) if self.proximal else self.strength * np.sign(p)
+
+    def proximal_step(self, params, lr):
+        """``W = soft_threshold(W, lr * strength)``, in place, for every parameter the penalty applies to."""
+        for p in params:
+            if self.applies_to(p):
+                p[...] = soft_threshold(p, lr * self.strength)
+
+    def __repr__(self):
+        return f"L1(strength={self.strength}, include_biases={self.include_biases}, proximal={self.proximal})"
 
 
 def soft_threshold(w, threshold):

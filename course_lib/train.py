@@ -18,16 +18,16 @@ updatable display; elsewhere on stderr). It shows only epochs and losses, no tim
 stored output stays reproducible. Tests pass ``progress=False``.
 """
 
-import sys
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._checks import as_rng
+from ._checks import as_int, as_rng
 from .clip import clip_grad_norm
 from .nn import MLP, softmax_cross_entropy
+from .progress import ProgressLine
 
-__all__ = ["History", "train", "accuracy", "evaluate"]
+__all__ = ["History", "StepResult", "train", "train_step", "accuracy", "evaluate"]
 
 
 @dataclass
@@ -41,6 +41,66 @@ class History:
     update_ratio: list = field(default_factory=list)  # one list per step: one ratio per weight matrix
     penalty: list = field(default_factory=list)  # per epoch, when a penalty is given
     diverged_at_step: int | None = None  # the step whose logits overflowed to inf/nan; training stopped there
+
+
+@dataclass
+class StepResult:
+    """What one ``train_step`` measured."""
+
+    loss: float  # the batch's mean data loss (before the update)
+    correct: int  # how many of the batch's examples the model classified right (before the update)
+    penalty: float | None = None  # the penalty's value, when a penalty was given
+    grad_norm: float | None = None  # the total gradient norm before clipping, when asked for (or clipped)
+    update_ratio: list | None = None  # per weight matrix ||W_after - W_before|| / ||W_before||, when asked for
+
+
+def train_step(model, optimizer, x, y, *, penalty=None, pruner=None, clip_norm=None, trainable=None,
+               diagnostics=False):
+    """One step of gradient descent on the batch ``(x, y)``; returns a ``StepResult``, or None if the logits
+    overflowed (to inf or nan: the run has diverged, and nothing was updated).
+
+        logits = model.forward(x)
+        loss, dlogits = softmax_cross_entropy(logits, y)
+        grads = model.backward(dlogits)                     (+ the penalty's gradient, if any)
+        optimizer.step(grads)
+
+    ``penalty``: a ``course_lib.regularization`` penalty; its gradient is added to the loss gradient (an
+    ``L1(..., proximal=True)`` is applied after the step instead, by its proximal step).
+    ``pruner``: a ``course_lib.pruning.Pruner``: pruned weights get zero gradients and are re-zeroed after the
+    step (no regrowth). ``clip_norm``: clip the total gradient norm to this value (``clip_grad_norm``).
+    ``trainable``: the positions in ``model.params`` that the optimizer was given, when it was given only some
+    of them (``transfer.trainable_params``); the other gradients are dropped. ``diagnostics=True`` also
+    measures the gradient norm and each weight matrix's update ratio (a copy of the weights per step).
+    """
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is detected and reported below
+        logits = model.forward(x)
+    if not np.all(np.isfinite(logits)):  # diverged: too large a learning rate, most often
+        return None
+    loss, dlogits = softmax_cross_entropy(logits, y)
+    grads = model.backward(dlogits)
+    result = StepResult(loss=loss, correct=int(np.sum(logits.argmax(axis=1) == y)))
+    if penalty is not None:
+        result.penalty, penalty_grads = penalty(model.params)
+        grads = [g + pg for g, pg in zip(grads, penalty_grads)]
+    if pruner is not None:
+        grads = pruner.mask_gradients(grads)
+    if trainable is not None:
+        grads = [grads[i] for i in trainable]
+    if clip_norm:
+        result.grad_norm = clip_grad_norm(grads, clip_norm)
+    elif diagnostics:
+        result.grad_norm = _total_norm(grads)
+    before = [W.copy() for W in model.weights] if diagnostics else None
+    optimizer.step(grads)
+    if penalty is not None and getattr(penalty, "proximal", False):
+        penalty.proximal_step(model.params, optimizer.lr)
+    if pruner is not None:
+        pruner.apply()
+    if diagnostics:
+        with np.errstate(over="ignore", invalid="ignore"):
+            result.update_ratio = [float(np.linalg.norm(W - W0) / max(np.linalg.norm(W0), 1e-12))
+                                   for W, W0 in zip(model.weights, before)]
+    return result
 
 
 def accuracy(model, x, y):
@@ -59,34 +119,9 @@ def evaluate(model, x, y, batch_size=1024):
     return total / len(y), correct / len(y)
 
 
-class _Progress:
-    """A text progress line, updated in place: an updatable display in Jupyter, '\\r' on a terminal."""
-
-    def __init__(self, total, enabled):
-        self.total, self.enabled, self.handle = total, enabled, None
-        if enabled:
-            try:
-                from IPython import get_ipython
-                from IPython.display import Pretty, display
-
-                if get_ipython() is not None and hasattr(get_ipython(), "kernel"):
-                    self.handle = display(Pretty(self._line(0, "")), display_id=True)
-                    self.Pretty = Pretty
-            except ImportError:
-                pass
-
-    def _line(self, done, text):
-        filled = int(round(20 * done / self.total))
-        return f"epoch {done:>{len(str(self.total))}}/{self.total} [{'=' * filled}{' ' * (20 - filled)}] {text}"
-
-    def update(self, done, text):
-        if not self.enabled:
-            return
-        if self.handle is not None:
-            self.handle.update(self.Pretty(self._line(done, text)))
-        else:
-            end = "\n" if done == self.total else ""
-            print("\r" + self._line(done, text), end=end, file=sys.stderr, flush=True)
+def _epoch_line(done, total, text):
+    filled = int(round(20 * done / total))
+    return f"epoch {done:>{len(str(total))}}/{total} [{'=' * filled}{' ' * (20 - filled)}] {text}"
 
 
 def _check_data(x, y, model, name):
@@ -100,7 +135,7 @@ def _check_data(x, y, model, name):
 
 
 def train(model, optimizer, x, y, epochs, batch_size=32, rng=None, scheduler=None, x_val=None, y_val=None,
-          clip_norm=None, penalty=None, pruner=None, progress=True):
+          clip_norm=None, penalty=None, pruner=None, diagnostics=True, progress=True):
     """Train ``model`` (an ``MLP``) with ``optimizer`` on ``(x, y)`` for ``epochs`` epochs; return a ``History``.
 
     ``scheduler``: a ``course_lib.schedules.Scheduler`` (its ``step()`` is called before every optimizer
@@ -109,7 +144,9 @@ def train(model, optimizer, x, y, epochs, batch_size=32, rng=None, scheduler=Non
     loss gradient before clipping; ``history.loss`` stays the data loss, ``history.penalty`` holds the
     penalty's value per epoch (mean over the epoch's steps). ``pruner``: a ``course_lib.pruning.Pruner``;
     pruned weights get zero gradients and are re-zeroed after every step (no regrowth).
-    The model's parameters must be the optimizer's (``optimizer.params is model.params`` element-wise).
+    ``diagnostics``: record ``grad_norm`` and ``update_ratio`` per step (``False`` skips them: faster).
+    Each step is one ``train_step``. The model's parameters must be the optimizer's (``optimizer.params is
+    model.params`` element-wise).
     """
     if not isinstance(model, MLP) and not all(hasattr(model, a) for a in ("params", "forward", "backward", "sizes")):
         raise TypeError(f"model must be a course_lib.nn.MLP (or have its params, forward, backward and sizes), "
@@ -121,46 +158,34 @@ def train(model, optimizer, x, y, epochs, batch_size=32, rng=None, scheduler=Non
         raise ValueError("give both x_val and y_val, or neither")
     if x_val is not None:
         y_val = _check_data(x_val, y_val, model, "x_val")
-    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    epochs, batch_size = as_int(epochs, "epochs", low=1), as_int(batch_size, "batch_size", low=1)
     rng = as_rng(rng)
 
-    history, bar = History(), _Progress(epochs, progress)
+    history, bar = History(), ProgressLine(enabled=progress)
+    bar.show(_epoch_line(0, epochs, ""))
     n = len(y)
     for epoch in range(1, epochs + 1):
         order = rng.permutation(n)
         losses, correct, penalty_values = [], 0, []
         for start in range(0, n, batch_size):
             batch = order[start:start + batch_size]
-            with np.errstate(over="ignore", invalid="ignore"):  # an overflow is detected and reported below
-                logits = model.forward(x[batch])
-            if not np.all(np.isfinite(logits)):  # diverged: too large a learning rate, most often
-                history.diverged_at_step = len(history.lr)
-                break
-            loss, dlogits = softmax_cross_entropy(logits, y[batch])
-            grads = model.backward(dlogits)
-            if penalty is not None:
-                penalty_value, penalty_grads = penalty(model.params)
-                grads = [g + pg for g, pg in zip(grads, penalty_grads)]
-                penalty_values.append(penalty_value)
-            if pruner is not None:
-                grads = pruner.mask_gradients(grads)
-            history.grad_norm.append(clip_grad_norm(grads, clip_norm) if clip_norm else _total_norm(grads))
             if scheduler is not None:
                 scheduler.step()
-            before = [W.copy() for W in model.weights]
-            optimizer.step(grads)
-            if pruner is not None:
-                pruner.apply()
+            step = train_step(model, optimizer, x[batch], y[batch], penalty=penalty, pruner=pruner,
+                              clip_norm=clip_norm, diagnostics=diagnostics)
+            if step is None:  # the logits overflowed: stop
+                history.diverged_at_step = len(history.lr)
+                break
             history.lr.append(optimizer.lr)
-            with np.errstate(over="ignore", invalid="ignore"):
-                history.update_ratio.append([float(np.linalg.norm(W - W0) / max(np.linalg.norm(W0), 1e-12))
-                                             for W, W0 in zip(model.weights, before)])
-            losses.append(loss * len(batch))
-            correct += int(np.sum(logits.argmax(axis=1) == y[batch]))
+            if diagnostics:
+                history.grad_norm.append(step.grad_norm)
+                history.update_ratio.append(step.update_ratio)
+            losses.append(step.loss * len(batch))
+            correct += step.correct
+            if penalty is not None:
+                penalty_values.append(step.penalty)
         if history.diverged_at_step is not None:
-            bar.update(epoch, f"diverged at step {history.diverged_at_step}: the logits overflowed")
+            bar.show(_epoch_line(epoch, epochs, f"diverged at step {history.diverged_at_step}: the logits overflowed"))
             break
         history.loss.append(float(np.sum(losses) / n))
         if penalty is not None:
@@ -172,7 +197,8 @@ def train(model, optimizer, x, y, epochs, batch_size=32, rng=None, scheduler=Non
             history.val_loss.append(val_loss)
             history.val_accuracy.append(val_accuracy)
             text += f", validation {val_accuracy:.1%}"
-        bar.update(epoch, text)
+        bar.show(_epoch_line(epoch, epochs, text))
+    bar.close()
     return history
 
 

@@ -16,9 +16,10 @@ import numbers
 
 import numpy as np
 
-from ._checks import as_float, as_rng
-from .nn import ACTIVATIONS, MLP, softmax_cross_entropy
+from ._checks import as_float, as_int, as_rng
+from .nn import MLP
 from .optim import Adam
+from .train import train_step
 
 __all__ = ["reuse_layers", "trainable_params", "layer_output", "fine_tune"]
 
@@ -32,10 +33,7 @@ def _check_layers(layers, n_layers, name):
     if isinstance(layers, (numbers.Integral, str, bytes)) or not hasattr(layers, "__iter__"):
         raise TypeError(f"{name} must be a list of layer indices, e.g. [0], got {layers!r}")
     layers = list(layers)
-    for layer in layers:
-        if isinstance(layer, bool) or not isinstance(layer, numbers.Integral) or not 0 <= layer < n_layers:
-            raise ValueError(f"{name} must hold layer indices in [0, {n_layers}), got {layers!r}")
-    return sorted(set(int(layer) for layer in layers))
+    return sorted(set(as_int(layer, f"each of {name} (a layer index)", 0, n_layers - 1) for layer in layers))
 
 
 def reuse_layers(source, sizes, n_layers=1, rng=None, activation=None):
@@ -47,10 +45,7 @@ def reuse_layers(source, sizes, n_layers=1, rng=None, activation=None):
     ``source``'s; the dtype is ``source``'s.
     """
     _check_model(source, "source")
-    if isinstance(n_layers, bool) or not isinstance(n_layers, numbers.Integral) or not 0 <= n_layers < len(
-            source.weights):
-        raise ValueError(f"n_layers must be an int in [0, {len(source.weights) - 1}] (the head is always new), "
-                         f"got {n_layers!r}")
+    n_layers = as_int(n_layers, "n_layers", 0, len(source.weights) - 1)
     model = MLP(sizes, activation=source.activation if activation is None else activation, rng=as_rng(rng),
                 dtype=source.dtype)
     if model.sizes[:n_layers + 1] != source.sizes[:n_layers + 1]:
@@ -80,14 +75,7 @@ def layer_output(model, x, n_layers):
     returns logits, which is ``model.forward``).
     """
     _check_model(model)
-    if isinstance(n_layers, bool) or not isinstance(n_layers, numbers.Integral) or not 0 <= n_layers < len(
-            model.weights):
-        raise ValueError(f"n_layers must be an int in [0, {len(model.weights) - 1}], got {n_layers!r}")
-    a = model._check_input(x)
-    f = ACTIVATIONS[model.activation]
-    for W, b in zip(model.weights[:n_layers], model.biases[:n_layers]):
-        a = f(a @ W + b)
-    return a
+    return model.layer_output(x, n_layers)
 
 
 def _head(model, n_layers):
@@ -116,9 +104,7 @@ def fine_tune(model, x, y, frozen=(), steps=150, batch_size=50, lr=1e-3, rng=Non
     y = np.asarray(y)
     if y.shape != (len(x),) or not np.issubdtype(y.dtype, np.integer):
         raise ValueError(f"y must hold {len(x)} integer labels, got shape {y.shape}, dtype {y.dtype}")
-    for name, value in (("steps", steps), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    steps, batch_size = as_int(steps, "steps", low=1), as_int(batch_size, "batch_size", low=1)
     lr, rng = as_float(lr, "lr", positive=True), as_rng(rng)
     n_fixed = indices[0] // 2  # the frozen layers below the first trainable one
     if n_fixed and indices == list(range(2 * n_fixed, len(model.params))):  # frozen = exactly the bottom layers:
@@ -133,8 +119,8 @@ def fine_tune(model, x, y, frozen=(), steps=150, batch_size=50, lr=1e-3, rng=Non
             order, position = rng.permutation(n), 0
         batch = order[position:position + batch_size]
         position += batch_size
-        loss, dlogits = softmax_cross_entropy(model.forward(x[batch]), y[batch])
-        grads = model.backward(dlogits)
-        optimizer.step([grads[i] for i in indices])  # the frozen layers' gradients are dropped here
-        losses.append(loss)
+        step = train_step(model, optimizer, x[batch], y[batch], trainable=indices)  # frozen layers' grads dropped
+        if step is None:
+            raise ValueError(f"the logits overflowed at step {len(losses)}: lower lr")
+        losses.append(step.loss)
     return losses

@@ -10,7 +10,6 @@ from course_lib.nn import (
     ACTIVATIONS,
     LEAKY_RELU_SLOPE,
     MLP,
-    activation_derivative,
     log_softmax,
     softmax,
     softmax_cross_entropy,
@@ -202,11 +201,12 @@ def test_softmax_cross_entropy_bad_input(logits, y, error, match):
 
 def test_activation_values():
     z = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])
-    np.testing.assert_array_equal(ACTIVATIONS["identity"](z), z)
-    np.testing.assert_array_equal(ACTIVATIONS["relu"](z), [0.0, 0.0, 0.0, 0.5, 2.0])
-    np.testing.assert_allclose(ACTIVATIONS["leaky_relu"](z), [-0.02, -0.005, 0.0, 0.5, 2.0], rtol=1e-15)
-    np.testing.assert_allclose(ACTIVATIONS["tanh"](z), np.tanh(z), rtol=1e-15)
-    np.testing.assert_allclose(ACTIVATIONS["sigmoid"](z), 1 / (1 + np.exp(-z)), rtol=1e-15)
+    f = {name: pair[0] for name, pair in ACTIVATIONS.items()}
+    np.testing.assert_array_equal(f["identity"](z), z)
+    np.testing.assert_array_equal(f["relu"](z), [0.0, 0.0, 0.0, 0.5, 2.0])
+    np.testing.assert_allclose(f["leaky_relu"](z), [-0.02, -0.005, 0.0, 0.5, 2.0], rtol=1e-15)
+    np.testing.assert_allclose(f["tanh"](z), np.tanh(z), rtol=1e-15)
+    np.testing.assert_allclose(f["sigmoid"](z), 1 / (1 + np.exp(-z)), rtol=1e-15)
     assert LEAKY_RELU_SLOPE == 0.01  # PyTorch's default
 
 
@@ -214,27 +214,22 @@ def test_activation_values():
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_activation_derivatives_match_finite_differences(name, dtype):
     z = np.linspace(-3, 3, 61) + 0.013  # never exactly 0, the kink of relu and leaky_relu
-    f = ACTIVATIONS[name]
+    f, f_prime = ACTIVATIONS[name]
     numeric = (f(z + 1e-6) - f(z - 1e-6)) / 2e-6
-    derivative = activation_derivative(name, z.astype(dtype), f(z.astype(dtype)))
+    derivative = f_prime(z.astype(dtype))
     assert derivative.dtype == dtype and derivative.shape == z.shape
     np.testing.assert_allclose(derivative, numeric, rtol=1e-6 if dtype == np.float64 else 1e-5, atol=1e-9)
 
 
 def test_relu_derivative_at_zero_is_zero_as_in_pytorch():
     z = np.zeros(3)
-    assert np.all(activation_derivative("relu", z, ACTIVATIONS["relu"](z)) == 0)
-    assert np.all(activation_derivative("leaky_relu", z, ACTIVATIONS["leaky_relu"](z)) == LEAKY_RELU_SLOPE)
-
-
-def test_activation_derivative_bad_name():
-    with pytest.raises(ValueError, match="unknown activation 'gelu'; valid: identity, leaky_relu, relu, sigmoid, tanh"):
-        activation_derivative("gelu", np.zeros(2), np.zeros(2))
+    assert np.all(ACTIVATIONS["relu"][1](z) == 0)
+    assert np.all(ACTIVATIONS["leaky_relu"][1](z) == LEAKY_RELU_SLOPE)
 
 
 def test_sigmoid_does_not_overflow():
     with np.errstate(over="raise"):
-        a = ACTIVATIONS["sigmoid"](np.array([-1e4, 0.0, 1e4]))
+        a = ACTIVATIONS["sigmoid"][0](np.array([-1e4, 0.0, 1e4]))
     np.testing.assert_array_equal(a, [0.0, 0.5, 1.0])
 
 
@@ -319,10 +314,10 @@ def test_init_by_name_or_callable_and_seeded():
         ({"sizes": []}, ValueError, "sizes must list at least two layer widths"),
         ({"sizes": 3}, TypeError, "sizes must be a list of layer widths"),
         ({"sizes": "784-10"}, TypeError, "sizes must be a list of layer widths"),
-        ({"sizes": [3, 0, 2]}, ValueError, "sizes must be positive ints"),
-        ({"sizes": [3, -4, 2]}, ValueError, "sizes must be positive ints"),
-        ({"sizes": [3, 2.5]}, ValueError, "sizes must be positive ints"),
-        ({"sizes": [3, True]}, ValueError, "sizes must be positive ints"),
+        ({"sizes": [3, 0, 2]}, ValueError, r"sizes\[1\] must be a positive int, got 0"),
+        ({"sizes": [3, -4, 2]}, ValueError, r"sizes\[1\] must be a positive int"),
+        ({"sizes": [3, 2.5]}, TypeError, r"sizes\[1\] must be a positive int, got 2.5"),
+        ({"sizes": [3, True]}, TypeError, r"sizes\[1\] must be a positive int"),
         ({"sizes": [3, 2], "activation": "gelu"}, ValueError,
          "unknown activation 'gelu'; valid: identity, leaky_relu, relu, sigmoid, tanh"),
         ({"sizes": [3, 2], "activation": None}, TypeError, "activation must be a string"),
@@ -383,40 +378,13 @@ def test_backward_before_forward_and_bad_dlogits():
 
 
 # --------------------------------------------------------------------------------------------------
-# the flat layout: params and gradients are views of one array each
+# the parameter and gradient arrays
 # --------------------------------------------------------------------------------------------------
 
 
-def _is_one_flat_array(arrays):
-    """The arrays are consecutive pieces, in order, of one flat owner array."""
-    owner = arrays[0].base
-    if owner is None or owner.ndim != 1:
-        return False
-    offset = 0
-    for a in arrays:
-        if a.base is not owner or not np.shares_memory(a, owner[offset:offset + a.size]):
-            return False
-        if not np.array_equal(a.reshape(-1), owner[offset:offset + a.size]):
-            return False
-        offset += a.size
-    return offset == owner.size
-
-
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_params_are_views_of_one_flat_array(dtype):
-    model = MLP([3, 4, 5, 2], rng=0, dtype=dtype)
-    assert _is_one_flat_array(model.params)
-    flat = model.params[0].base
-    assert flat.dtype == np.dtype(dtype) and flat.size == sum(p.size for p in model.params)
-    flat[12] = 7.0  # the first entry of b1 (W1 holds 3 * 4 = 12 numbers)
-    assert model.params[1][0] == 7.0
-    model.params[2][0, 0] = -3.0  # and the other way round
-    assert flat[16] == -3.0
-
-
-def test_the_flat_layout_keeps_the_random_draws():
+def test_the_weights_are_the_initializers_draws():
     """The weights are drawn in the same order, with the same values, as by calling the initializer
-    layer after layer (what the stored notebook outputs were computed with)."""
+    layer after layer."""
     for name, seed in [("kaiming_normal", 3), ("xavier_uniform", 5), ("orthogonal", 7)]:
         rng = np.random.default_rng(seed)
         expected = [init.get_initializer(name)(shape, rng=rng) for shape in [(30, 20), (20, 20), (20, 10)]]
@@ -427,9 +395,16 @@ def test_the_flat_layout_keeps_the_random_draws():
             assert all(np.all(b == 0.5) for b in model.biases)
 
 
+def test_params_are_separate_arrays():
+    model = MLP([3, 4, 5, 2], rng=0)
+    for i, p in enumerate(model.params):
+        assert p.base is None and p.flags.c_contiguous and p.flags.writeable
+        assert not any(np.shares_memory(p, q) for q in model.params[i + 1:])
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
-def test_backward_reuses_one_flat_array_and_overwrites_it(dtype, activation):
+def test_backward_reuses_its_arrays_and_overwrites_them(dtype, activation):
     model = MLP([4, 6, 5, 3], activation=activation, rng=1, dtype=dtype)
     rng = np.random.default_rng(0)
     x1, x2 = rng.normal(size=(7, 4)), rng.normal(size=(9, 4))
@@ -437,7 +412,7 @@ def test_backward_reuses_one_flat_array_and_overwrites_it(dtype, activation):
 
     first = model.backward(softmax_cross_entropy(model.forward(x1), y1)[1])
     kept = [g.copy() for g in first]
-    assert _is_one_flat_array(first) and not np.shares_memory(first[0], model.params[0])
+    assert not any(np.shares_memory(g, p) for g in first for p in model.params)
     second = model.backward(softmax_cross_entropy(model.forward(x2), y2)[1])
     assert all(g is h for g, h in zip(first, second))  # the same arrays, overwritten
     assert not all(np.array_equal(g, k) for g, k in zip(second, kept))
@@ -449,12 +424,13 @@ def test_backward_reuses_one_flat_array_and_overwrites_it(dtype, activation):
         _, dlogits = softmax_cross_entropy(model.forward(xb), yb)
         a0 = xb.astype(dtype)
         z1 = a0 @ model.params[0] + model.params[1]
-        a1 = ACTIVATIONS[activation](z1)
+        f, f_prime = ACTIVATIONS[activation]
+        a1 = f(z1)
         z2 = a1 @ model.params[2] + model.params[3]
-        a2 = ACTIVATIONS[activation](z2)
+        a2 = f(z2)
         dz3 = dlogits
-        dz2 = (dz3 @ model.params[4].T) * activation_derivative(activation, z2, a2)
-        dz1 = (dz2 @ model.params[2].T) * activation_derivative(activation, z1, a1)
+        dz2 = (dz3 @ model.params[4].T) * f_prime(z2)
+        dz1 = (dz2 @ model.params[2].T) * f_prime(z1)
         expected = [a0.T @ dz1, dz1.sum(axis=0), a1.T @ dz2, dz2.sum(axis=0), a2.T @ dz3, dz3.sum(axis=0)]
         for g, e in zip(grads, expected):
             np.testing.assert_array_equal(g, e)
@@ -480,3 +456,47 @@ def test_backward_after_params_were_replaced_by_other_shapes():
     assert [g.shape for g in grads] == [(3, 3), (3,), (3, 2), (2,)]
     original = model.backward(softmax_cross_entropy(model.forward(x), y)[1])
     assert [g.shape for g in original] == [(3, 8), (8,), (8, 2), (2,)]  # the original is untouched
+
+
+# --------------------------------------------------------------------------------------------------
+# the public API other modules use: copy, layer_output, clear_cache
+# --------------------------------------------------------------------------------------------------
+
+
+def test_copy_is_independent_and_computes_the_same():
+    model = MLP([4, 6, 3], activation="tanh", rng=0, dtype="float64")
+    x = np.random.default_rng(1).normal(size=(5, 4))
+    twin = model.copy()
+    assert type(twin) is MLP and twin.sizes == model.sizes and twin.activation == "tanh"
+    assert twin.dtype == model.dtype
+    np.testing.assert_array_equal(twin.forward(x), model.forward(x))
+    twin.params[0][0, 0] += 1.0
+    twin.sizes[1] = 99
+    assert model.params[0][0, 0] != twin.params[0][0, 0] and model.sizes == [4, 6, 3]
+    assert not any(np.shares_memory(p, q) for p in model.params for q in twin.params)
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_layer_output_is_the_hidden_activation(activation):
+    model = MLP([4, 6, 5, 3], activation=activation, rng=2, dtype="float64")
+    x = np.random.default_rng(3).normal(size=(7, 4))
+    model.forward(x)
+    np.testing.assert_array_equal(model.layer_output(x, 0), x)
+    np.testing.assert_array_equal(model.layer_output(x, 1), model.layer_inputs[1])
+    np.testing.assert_array_equal(model.layer_output(x, 2), model.layer_inputs[2])
+    with pytest.raises(ValueError, match=r"n_layers must be an int in \[0, 2\], got 3"):
+        model.layer_output(x, 3)
+    with pytest.raises(TypeError, match=r"n_layers must be an int in \[0, 2\], got 1.0"):
+        model.layer_output(x, 1.0)
+    with pytest.raises(ValueError, match=r"x must have shape \(batch, 4\)"):
+        model.layer_output(x[:, :3], 1)
+
+
+def test_clear_cache_forgets_the_forward_pass():
+    model = MLP([3, 4, 2], rng=0)
+    x = np.ones((2, 3))
+    model.forward(x)
+    assert len(model.layer_inputs) == 2  # available after forward
+    model.clear_cache()
+    with pytest.raises(RuntimeError, match=r"call forward\(x\) before backward\(\)"):
+        model.backward(np.zeros((2, 2)))

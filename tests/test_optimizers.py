@@ -235,76 +235,12 @@ def test_bad_gradients_change_nothing(make):
 
 
 # --------------------------------------------------------------------------------------------------
-# momentum conventions
-# --------------------------------------------------------------------------------------------------
-
-from course_lib.optim import MOMENTUM_FORMS, equivalent_momentum, momentum_step  # noqa: E402
-
-
-@pytest.mark.parametrize("start", MOMENTUM_FORMS)
-def test_momentum_forms_give_identical_trajectories_under_the_mapping(start):
-    A = np.diag([1.0, 10.0])  # f(w) = w.T A w / 2, gradient A w
-    mapping = equivalent_momentum(start, lr=0.05 if start != "ema" else 0.5, momentum=0.9)
-    paths = {}
-    for form, (lr, mu) in mapping.items():
-        w, v = np.array([1.0, 1.0]), np.zeros(2)
-        path = [w]
-        for _ in range(50):
-            w, v = momentum_step(form, w, v, A @ w, lr, mu)
-            path.append(w)
-        paths[form] = np.array(path)
-    for form in MOMENTUM_FORMS:
-        np.testing.assert_allclose(paths[form], paths["pytorch"], rtol=1e-12, atol=1e-14)
-
-
-def test_pytorch_form_is_what_sgd_does():
-    A = np.diag([1.0, 10.0])
-    w_sgd = np.array([1.0, 1.0])
-    opt = SGD([w_sgd], lr=0.05, momentum=0.9)
-    w, v = np.array([1.0, 1.0]), np.zeros(2)
-    for _ in range(30):
-        w, v = momentum_step("pytorch", w, v, A @ w, 0.05, 0.9)
-        opt.step([A @ w_sgd])
-    np.testing.assert_allclose(w_sgd, w, rtol=1e-12)
-
-
-def test_the_forms_differ_without_the_mapping():
-    A = np.diag([1.0, 10.0])
-    ends = {}
-    for form in MOMENTUM_FORMS:
-        w, v = np.array([1.0, 1.0]), np.zeros(2)
-        for _ in range(20):
-            w, v = momentum_step(form, w, v, A @ w, 0.05, 0.9)
-        ends[form] = w
-    assert not np.allclose(ends["ema"], ends["pytorch"])
-
-
-def test_momentum_conventions_bad_input():
-    with pytest.raises(ValueError, match="unknown form 'nesterov'; valid: velocity, pytorch, ema"):
-        equivalent_momentum("nesterov", 0.1, 0.9)
-    with pytest.raises(ValueError, match=r"momentum must be in \[0, 1\)"):
-        equivalent_momentum("ema", 0.1, 1.0)
-    with pytest.raises(ValueError, match="unknown form"):
-        momentum_step("adam", 0.0, 0.0, 0.0, 0.1, 0.9)
-
-
-# --------------------------------------------------------------------------------------------------
-# Adam on MLP.params: all parameters updated at once, the same numbers as one parameter at a time
+# Optimizers on an MLP
 # --------------------------------------------------------------------------------------------------
 
 import copy  # noqa: E402
 
 from course_lib.nn import MLP, _all_finite, softmax_cross_entropy  # noqa: E402
-from course_lib.optim import _flat_view  # noqa: E402
-
-
-def separate_copies(model):
-    """A copy of ``model`` whose params are separate arrays (no flat layout): Adam takes the
-    per-parameter path on it."""
-    twin = copy.deepcopy(model)
-    twin.params = [p.copy() for p in model.params]
-    assert _flat_view(twin.params) is None
-    return twin
 
 
 def batches(model, steps, seed=0):
@@ -313,101 +249,6 @@ def batches(model, steps, seed=0):
         x = rng.normal(size=(16, model.sizes[0]))
         y = rng.integers(0, model.sizes[-1], size=16)
         yield x, y
-
-
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("make", [lambda p: Adam(p, lr=0.01), lambda p: Adam(p, lr=0.01, weight_decay=0.1),
-                                  lambda p: AdamW(p, lr=0.01, betas=(0.8, 0.99)), lambda p: Adam(p, lr=0.3, eps=1e-3)],
-                         ids=["adam", "adam-l2", "adamw", "adam-large-lr"])
-def test_adam_on_the_flat_layout_equals_the_per_parameter_update(dtype, make):
-    model = MLP([6, 16, 8, 4], rng=0, dtype=dtype)
-    twin = separate_copies(model)
-    opt, opt_twin = make(model.params), make(twin.params)
-    for x, y in batches(model, 25):
-        opt.lr = opt_twin.lr = opt.lr * 0.95  # a schedule changes lr between steps
-        grads = model.backward(softmax_cross_entropy(model.forward(x), y)[1])
-        grads_twin = [g.copy() for g in grads]  # separate arrays: the per-parameter path
-        opt.step(grads)
-        opt_twin.step(grads_twin)
-        assert opt._flat_state is not None and opt_twin._flat_state is None  # each took its path
-        for p, q in zip(model.params, twin.params):
-            np.testing.assert_array_equal(p, q)  # bit for bit: the same operations on every entry
-    for s, t in zip(opt.state, opt_twin.state):
-        assert s["step"] == t["step"] == 25
-        np.testing.assert_array_equal(s["exp_avg"], t["exp_avg"])
-        np.testing.assert_array_equal(s["exp_avg_sq"], t["exp_avg_sq"])
-
-
-def test_flat_adam_keeps_the_state_per_parameter():
-    model = MLP([5, 4, 3], rng=0)
-    opt = Adam(model.params, lr=0.01)
-    assert opt.state == [{}, {}, {}, {}]  # nothing before the first step, as in torch
-    x, y = next(batches(model, 1))
-    opt.step(model.backward(softmax_cross_entropy(model.forward(x), y)[1]))
-    assert [s["exp_avg"].shape for s in opt.state] == [p.shape for p in model.params]
-    assert [s["step"] for s in opt.state] == [1, 1, 1, 1]
-    assert _flat_view([s["exp_avg"] for s in opt.state]) is not None  # views of one flat array
-    opt.state[1]["exp_avg"][:] = 0.0  # an edit of one parameter's state is seen by the next step
-    flat_m = opt._flat_state["exp_avg"]
-    assert np.all(flat_m[20:24] == 0.0)  # b1 comes after W1's 5 * 4 = 20 numbers
-
-
-def test_flat_adam_resumes_bit_for_bit_from_a_state_dict():
-    model = MLP([5, 6, 3], rng=0, dtype="float32")
-    opt = Adam(model.params, lr=0.01)
-    data = list(batches(model, 10))
-    for x, y in data[:5]:
-        opt.step(model.backward(softmax_cross_entropy(model.forward(x), y)[1]))
-    saved_params, saved_state = [p.copy() for p in model.params], opt.state_dict()
-    for x, y in data[5:]:
-        opt.step(model.backward(softmax_cross_entropy(model.forward(x), y)[1]))
-
-    resumed = MLP([5, 6, 3], rng=1, dtype="float32")
-    for p, q in zip(resumed.params, saved_params):
-        p[...] = q
-    resumed_opt = Adam(resumed.params, lr=0.01)
-    resumed_opt.load_state_dict(saved_state)  # separate arrays: packed into one flat array at the next step
-    for x, y in data[5:]:
-        resumed_opt.step(resumed.backward(softmax_cross_entropy(resumed.forward(x), y)[1]))
-        assert resumed_opt._flat_state is not None
-    for p, q in zip(model.params, resumed.params):
-        np.testing.assert_array_equal(p, q)
-    assert all(not np.shares_memory(s["exp_avg"], t["exp_avg"]) for s, t in zip(saved_state["state"], opt.state))
-
-
-def test_flat_adam_bad_gradients_change_nothing():
-    model = MLP([4, 3, 2], rng=0)
-    opt = Adam(model.params, lr=0.1)
-    x, y = next(batches(model, 1))
-    opt.step(model.backward(softmax_cross_entropy(model.forward(x), y)[1]))
-    before_params, before_state = [p.copy() for p in model.params], opt.state_dict()
-    grads = model.backward(softmax_cross_entropy(model.forward(x), y)[1])
-    for bad in (np.inf, -np.inf, np.nan):  # one check of the flat gradient finds it; the message names grads[2]
-        grads[2][1, 0] = bad
-        with pytest.raises(ValueError, match=r"grads\[2\] contains nan or inf"):
-            opt.step(grads)
-    for p, q in zip(model.params, before_params):
-        np.testing.assert_array_equal(p, q)
-    for s, t in zip(opt.state, before_state["state"]):
-        assert s["step"] == t["step"]
-        np.testing.assert_array_equal(s["exp_avg"], t["exp_avg"])
-
-
-def test_flat_and_per_parameter_steps_can_alternate():
-    """Gradients that are new arrays (a penalty added, pruning masks) take the per-parameter path; the next
-    gradients from backward take the flat path again, with the same state."""
-    model = MLP([5, 6, 3], rng=0, dtype="float64")
-    twin = separate_copies(model)
-    opt, opt_twin = Adam(model.params, lr=0.01), Adam(twin.params, lr=0.01)
-    for step, (x, y) in enumerate(batches(model, 12)):
-        grads = model.backward(softmax_cross_entropy(model.forward(x), y)[1])
-        if step % 3 == 1:
-            grads = [g + 0.01 * p for g, p in zip(grads, model.params)]  # new arrays
-        opt_twin.step([g.copy() for g in grads])
-        opt.step(grads)
-    for p, q in zip(model.params, twin.params):
-        np.testing.assert_array_equal(p, q)
-    assert [s["step"] for s in opt.state] == [12] * 4
 
 
 def test_a_deep_copy_of_model_and_optimizer_trains_on_its_own():
@@ -428,18 +269,6 @@ def test_a_deep_copy_of_model_and_optimizer_trains_on_its_own():
         np.testing.assert_array_equal(p, q)  # and the copy moved as the original does
 
 
-def test_flat_view_finds_only_consecutive_pieces():
-    flat = np.arange(10.0)
-    a, b, c = flat[0:4].reshape(2, 2), flat[4:6], flat[6:10]
-    assert np.shares_memory(_flat_view([a, b, c]), flat) and _flat_view([a, b, c]).size == 10
-    assert _flat_view([b, c]).tolist() == [4.0, 5.0, 6.0, 7.0, 8.0, 9.0]
-    assert _flat_view([a, c]) is None  # a gap
-    assert _flat_view([b, a]) is None  # out of order
-    assert _flat_view([flat[0:4:2], flat[4:6]]) is None  # not contiguous
-    assert _flat_view([np.zeros(3), np.zeros(2)]) is None  # separate arrays
-    assert _flat_view([flat.reshape(5, 2)[:, 0]]) is None  # every other entry
-
-
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_all_finite(dtype):
     a = np.ones((30, 20), dtype=dtype)
@@ -450,3 +279,27 @@ def test_all_finite(dtype):
         assert not _all_finite(b)
     huge = np.full((4, 5), np.finfo(dtype).max / 2, dtype=dtype)  # finite, though their sum overflows
     assert _all_finite(huge) and _all_finite(a[:, ::3]) and _all_finite(np.zeros((0, 3), dtype=dtype))
+
+
+@pytest.mark.parametrize("make", [lambda p: SGD(p, lr=0.05, momentum=0.9, nesterov=True),
+                                  lambda p: RMSprop(p, lr=0.01, momentum=0.5, centered=True),
+                                  lambda p: Adam(p, lr=0.01, weight_decay=0.1), lambda p: AdamW(p, lr=0.01)])
+def test_optimizers_on_an_mlp_equal_the_scalar_equations(make):
+    """On a real MLP (gradient arrays that backward overwrites at every call), each parameter follows the
+    scalar reference of its optimizer: no state is shared between parameters or steps that should not be."""
+    model = MLP([5, 6, 3], rng=0, dtype="float64")
+    opt = make(model.params)
+    start, seen = [p.copy() for p in model.params], []
+    for x, y in batches(model, 8):
+        grads = model.backward(softmax_cross_entropy(model.forward(x), y)[1])
+        seen.append([g.copy() for g in grads])
+        opt.step(grads)
+    hyper = opt.state_dict()["hyperparameters"]
+    reference = {SGD: sgd_scalar, RMSprop: rmsprop_scalar, Adam: adam_scalar, AdamW: adam_scalar}[type(opt)]
+    kwargs = {k: v for k, v in hyper.items() if k != "lr"}
+    if isinstance(opt, Adam):
+        kwargs["decoupled"] = isinstance(opt, AdamW)
+    for i, p0 in enumerate(start):
+        for index in [(0,) * p0.ndim, tuple(s - 1 for s in p0.shape)]:
+            expected = reference(float(p0[index]), [float(g[i][index]) for g in seen], [hyper["lr"]] * 8, **kwargs)
+            assert float(model.params[i][index]) == pytest.approx(expected, rel=1e-12, abs=1e-15)

@@ -127,3 +127,109 @@ def test_reused_gradient_arrays_do_not_change_what_train_computes(dtype, options
     for p, q in zip(model.params, reference.params):
         np.testing.assert_array_equal(p, q)
     assert history.loss[-1] == float(np.sum(losses[-5:]) / len(y))
+
+
+# --------------------------------------------------------------------------------------------------
+# train_step: the one step that train(), the experiments, fine-tuning and the benchmarks share
+# --------------------------------------------------------------------------------------------------
+
+from course_lib.nn import softmax_cross_entropy  # noqa: E402
+from course_lib.regularization import L1, L2, soft_threshold  # noqa: E402
+from course_lib.train import train_step  # noqa: E402
+
+
+def _batch(n=16, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, 2)), rng.integers(0, 2, size=n)
+
+
+def test_train_step_is_forward_loss_backward_step():
+    x, y = _batch()
+    model, reference = MLP([2, 8, 2], rng=0, dtype="float64"), MLP([2, 8, 2], rng=0, dtype="float64")
+    opt, reference_opt = SGD(model.params, lr=0.1, momentum=0.9), SGD(reference.params, lr=0.1, momentum=0.9)
+    for _ in range(3):
+        logits = reference.forward(x)
+        loss, dlogits = softmax_cross_entropy(logits, y)
+        reference_opt.step(reference.backward(dlogits))
+        step = train_step(model, opt, x, y)
+        assert step.loss == loss and step.correct == int(np.sum(logits.argmax(axis=1) == y))
+        assert step.grad_norm is None and step.update_ratio is None and step.penalty is None
+        for p, q in zip(model.params, reference.params):
+            np.testing.assert_array_equal(p, q)
+
+
+def test_train_step_diagnostics_and_clipping():
+    x, y = _batch()
+    model = MLP([2, 8, 2], rng=0, dtype="float64")
+    before = [W.copy() for W in model.weights]
+    step = train_step(model, SGD(model.params, lr=0.1), x, y, diagnostics=True)
+    assert step.grad_norm > 0 and len(step.update_ratio) == 2
+    for ratio, W, W0 in zip(step.update_ratio, model.weights, before):
+        assert ratio == pytest.approx(np.linalg.norm(W - W0) / np.linalg.norm(W0))
+    clipped = train_step(model, SGD(model.params, lr=0.1), x, y, clip_norm=1e-3)
+    assert clipped.grad_norm > 1e-3  # the norm before clipping is reported
+
+
+def test_train_step_reports_divergence_and_changes_nothing():
+    x, y = _batch()
+    model = MLP([2, 8, 2], rng=0, dtype="float64")
+    model.params[0][...] = 1e300
+    before = [p.copy() for p in model.params]
+    assert train_step(model, SGD(model.params, lr=0.1), x * 1e10, y) is None
+    for p, q in zip(model.params, before):
+        np.testing.assert_array_equal(p, q)
+
+
+def test_train_step_with_a_penalty_adds_its_gradient():
+    x, y = _batch()
+    model, reference = MLP([2, 8, 2], rng=0, dtype="float64"), MLP([2, 8, 2], rng=0, dtype="float64")
+    step = train_step(model, SGD(model.params, lr=0.1), x, y, penalty=L2(0.01))
+    _, dlogits = softmax_cross_entropy(reference.forward(x), y)
+    grads = [g + (0.01 * p if p.ndim == 2 else 0) for g, p in zip(reference.backward(dlogits), reference.params)]
+    SGD(reference.params, lr=0.1).step(grads)
+    for p, q in zip(model.params, reference.params):
+        np.testing.assert_array_equal(p, q)
+    assert step.penalty == pytest.approx(0.005 * sum(float(np.sum(W**2)) for W in MLP([2, 8, 2], rng=0).weights),
+                                         rel=1e-6)
+
+
+def test_train_step_with_proximal_l1_gives_exact_zeros():
+    x, y = _batch()
+    model, reference = MLP([2, 8, 2], rng=0, dtype="float64"), MLP([2, 8, 2], rng=0, dtype="float64")
+    train_step(model, SGD(model.params, lr=0.5), x, y, penalty=L1(0.5, proximal=True))
+    _, dlogits = softmax_cross_entropy(reference.forward(x), y)
+    SGD(reference.params, lr=0.5).step(reference.backward(dlogits))
+    for p, q in zip(model.params, reference.params):
+        expected = soft_threshold(q, 0.5 * 0.5) if q.ndim == 2 else q  # biases are not penalized
+        np.testing.assert_array_equal(p, expected)
+    assert np.mean(model.weights[0] == 0) > 0.2  # exact zeros
+
+
+def test_train_step_trainable_drops_the_frozen_gradients():
+    x, y = _batch()
+    model = MLP([2, 8, 2], rng=0, dtype="float64")
+    frozen = [p.copy() for p in model.params[:2]]
+    opt = SGD(model.params[2:], lr=0.1)
+    train_step(model, opt, x, y, trainable=[2, 3])
+    for p, q in zip(model.params[:2], frozen):
+        np.testing.assert_array_equal(p, q)
+
+
+def test_train_equals_a_loop_of_train_steps():
+    x, y = _batch(64, seed=3)
+    model, reference = MLP([2, 8, 2], rng=0), MLP([2, 8, 2], rng=0)
+    history = train(model, SGD(model.params, lr=0.1), x, y, epochs=2, batch_size=16, rng=5, progress=False)
+    opt, rng, losses = SGD(reference.params, lr=0.1), np.random.default_rng(5), []
+    for _ in range(2):
+        order, total = rng.permutation(64), 0.0
+        for start in range(0, 64, 16):
+            batch = order[start:start + 16]
+            total += train_step(reference, opt, x[batch], y[batch]).loss * 16
+        losses.append(total / 64)
+    assert history.loss == losses
+    for p, q in zip(model.params, reference.params):
+        np.testing.assert_array_equal(p, q)
+    fast = MLP([2, 8, 2], rng=0)
+    quiet = train(fast, SGD(fast.params, lr=0.1), x, y, epochs=2, batch_size=16, rng=5, progress=False,
+                  diagnostics=False)
+    assert quiet.loss == history.loss and quiet.grad_norm == [] and quiet.update_ratio == []
