@@ -88,6 +88,14 @@ def as_float(value, name, *, positive=False, nonnegative=False):
     return value
 
 
+def as_unit_interval(value, name):
+    """Return ``value`` as a float in [0, 1), as a decay coefficient (beta1, beta2, alpha, momentum) must be."""
+    value = as_float(value, name)
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"{name} must be in [0, 1), got {value}")
+    return value
+
+
 def as_dtype(dtype, name="dtype"):
     """Return ``dtype`` as a numpy float dtype (float32 or float64)."""
     try:

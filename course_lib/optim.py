@@ -13,7 +13,7 @@ dtypes) and are finite; a bad gradient raises ``ValueError`` and leaves every pa
 
 import numpy as np
 
-from ._checks import as_float
+from ._checks import as_float, as_unit_interval
 from .nn import _all_finite
 
 __all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "AdamW"]
@@ -163,7 +163,7 @@ class RMSprop(Optimizer):
 
     def __init__(self, params, lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
         super().__init__(params, lr)
-        self.alpha = _unit_interval(alpha, "alpha")
+        self.alpha = as_unit_interval(alpha, "alpha")
         self.eps = as_float(eps, "eps", positive=True)
         self.weight_decay = as_float(weight_decay, "weight_decay", nonnegative=True)
         self.momentum = as_float(momentum, "momentum", nonnegative=True)
@@ -222,7 +222,7 @@ class Adam(Optimizer):
             beta1, beta2 = betas
         except (TypeError, ValueError):
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}") from None
-        self.betas = (_unit_interval(beta1, "betas[0]"), _unit_interval(beta2, "betas[1]"))
+        self.betas = (as_unit_interval(beta1, "betas[0]"), as_unit_interval(beta2, "betas[1]"))
         self.eps = as_float(eps, "eps", positive=True)
         self.weight_decay = as_float(weight_decay, "weight_decay", nonnegative=True)
 
@@ -260,11 +260,3 @@ class AdamW(Adam):
 
     def __init__(self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01):
         super().__init__(params, lr, betas, eps, weight_decay)
-
-
-def _unit_interval(value, name):
-    """A coefficient in [0, 1), like beta1, beta2 and alpha."""
-    value = as_float(value, name)
-    if not 0.0 <= value < 1.0:
-        raise ValueError(f"{name} must be in [0, 1), got {value}")
-    return value

@@ -11,7 +11,7 @@ Han, Pool, Tran & Dally 2015, "Learning both Weights and Connections for Efficie
 
 import numpy as np
 
-from ._checks import as_float
+from ._checks import as_float, as_int
 
 __all__ = ["magnitude_prune", "global_magnitude_prune", "gradual_sparsity", "sparsity_report", "Pruner",
            "structured_prune", "mask_units"]
@@ -80,10 +80,8 @@ def gradual_sparsity(step, final_sparsity, initial_sparsity=0.0, start_step=0, n
     >= 1 (a schedule that divides by ``prune_steps // 10`` breaks for fewer than 10 steps: chapter 07).
     """
     s_f, s_i = _check_sparsity(final_sparsity), _check_sparsity(initial_sparsity)
-    for name, value, low in (("step", step, 0), ("start_step", start_step, 0), ("num_prunes", num_prunes, 1),
-                             ("prune_every", prune_every, 1)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-            raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+    step, start_step = as_int(step, "step", low=0), as_int(start_step, "start_step", low=0)
+    num_prunes, prune_every = as_int(num_prunes, "num_prunes", low=1), as_int(prune_every, "prune_every", low=1)
     if step <= start_step:
         return s_i
     progress = min((step - start_step) / (num_prunes * prune_every), 1.0)

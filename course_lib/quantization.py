@@ -16,7 +16,7 @@ Networks for Efficient Integer-Arithmetic-Only Inference", Sec. 2.
 
 import numpy as np
 
-from ._checks import choose
+from ._checks import as_int, choose
 
 __all__ = ["quantize", "dequantize", "quantization_error", "fake_quantize_model", "SCHEMES"]
 
@@ -29,8 +29,7 @@ def _check(w, bits, scheme, axis):
         raise TypeError(f"w must be a float numpy array, got {type(w).__name__}")
     if w.size == 0 or not np.all(np.isfinite(w)):
         raise ValueError("w must be non-empty and finite (nan or inf cannot be quantized)")
-    if isinstance(bits, bool) or not isinstance(bits, (int, np.integer)) or not 2 <= bits <= 16:
-        raise ValueError(f"bits must be an int from 2 to 16, got {bits!r}")
+    bits = as_int(bits, "bits", 2, 16)
     choose(scheme, "scheme", SCHEMES)
     if axis is not None and (isinstance(axis, bool) or not isinstance(axis, int) or not -w.ndim <= axis < w.ndim):
         raise ValueError(f"axis must be None (per tensor) or an axis of w's {w.ndim} dimensions, got {axis!r}")

@@ -60,7 +60,7 @@ def test_training_reduces_reconstruction_error():
 def test_bad_input():
     with pytest.raises(ValueError, match="n_hidden"):
         Autoencoder(5, 0)
-    with pytest.raises(TypeError, match="n_inputs must be an int"):
+    with pytest.raises(TypeError, match="n_inputs must be a positive int"):
         Autoencoder(5.0, 2)
     with pytest.raises(TypeError, match="tied"):
         Autoencoder(5, 2, tied="yes")

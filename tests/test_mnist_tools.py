@@ -34,9 +34,9 @@ def test_confusion_matrix_agrees_with_a_loop_and_takes_lists():
     (([0, 1], [0, -1], 3), ValueError, r"y_pred must hold labels in \[0, 3\)"),
     (([0.0, 1.0], [0, 1], 2), TypeError, "y_true must hold integer class labels"),
     (([[0, 1]], [[0, 1]], 2), ValueError, "y_true must be a 1-D array"),
-    (([0], [0], 0), ValueError, r"classes must be an int >= 1 \(a positive int\), got 0"),
-    (([0], [0], 2.0), TypeError, r"classes must be an int >= 1 \(a positive int\), got 2.0"),
-    (([0], [0], True), TypeError, r"classes must be an int >= 1 \(a positive int\), got True"),
+    (([0], [0], 0), ValueError, r"classes must be a positive int, got 0"),
+    (([0], [0], 2.0), TypeError, r"classes must be a positive int, got 2.0"),
+    (([0], [0], True), TypeError, r"classes must be a positive int, got True"),
 ])
 def test_confusion_matrix_bad_inputs(args, error, message):
     with pytest.raises(error, match=message):
@@ -63,8 +63,8 @@ def test_tile_places_each_image_and_pads():
     ((np.zeros((4, 4)), 2), ValueError, r"images must be a non-empty array of shape \(n, height, width\)"),
     ((np.zeros((0, 4, 4)), 2), ValueError, "images must be a non-empty array"),
     ((np.array([[["a"]]]), 1), TypeError, "images must hold numbers"),
-    ((np.zeros((2, 4, 4)), 0), ValueError, r"columns must be an int >= 1 \(a positive int\)"),
-    ((np.zeros((2, 4, 4)), 2.0), TypeError, r"columns must be an int >= 1 \(a positive int\), got 2.0"),
+    ((np.zeros((2, 4, 4)), 0), ValueError, r"columns must be a positive int"),
+    ((np.zeros((2, 4, 4)), 2.0), TypeError, r"columns must be a positive int, got 2.0"),
     ((np.zeros((2, 4, 4)), 2, -1), ValueError, "pad must be an int >= 0"),
     ((np.zeros((2, 4, 4)), 2, 1.0), TypeError, "pad must be an int >= 0, got 1.0"),
 ])

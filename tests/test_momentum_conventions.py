@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-from course_lib.experiments.ch04_momentum import MOMENTUM_FORMS, equivalent_momentum, momentum_step
 
+from course_lib.experiments.ch04_momentum import MOMENTUM_FORMS, equivalent_momentum, momentum_step
 from course_lib.optim import SGD
 
 

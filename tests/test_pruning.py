@@ -77,7 +77,7 @@ def test_sparsity_report():
         (lambda: magnitude_prune(np.ones(3, dtype=int), 0.5), TypeError, "float numpy array"),
         (lambda: global_magnitude_prune([], 0.5), ValueError, "weights is empty"),
         (lambda: global_magnitude_prune([np.ones(2), np.array([np.inf])], 0.5), ValueError, r"weights\[1\]"),
-        (lambda: gradual_sparsity(5, 0.5, num_prunes=0), ValueError, "num_prunes must be an int >= 1"),
+        (lambda: gradual_sparsity(5, 0.5, num_prunes=0), ValueError, "num_prunes must be a positive int"),
         (lambda: gradual_sparsity(-1, 0.5), ValueError, "step must be an int >= 0"),
         (lambda: gradual_sparsity(5, 1.2), ValueError, "sparsity must be in"),
         (lambda: sparsity_report([np.ones(2)], names=["a", "b"]), ValueError, "one entry per array"),

@@ -10,7 +10,8 @@ Modules, named after the notebooks:
     ch01_initialization         init_explorer_data: activations layer by layer for an initializer and a scale
     ch02_weight_updates         lr_experiment: gradient descent on a two-parameter regression
     ch03_bias                   neuron_2d: one sigmoid neuron on 2-D data, its decision line
-    ch04_momentum               momentum_experiment: the heavy ball on an ill-conditioned quadratic
+    ch04_momentum               momentum_step, equivalent_momentum: the three conventions of momentum;
+                                momentum_experiment: the heavy ball on an ill-conditioned quadratic
     ch05_adam                   optimizer_race: SGD, momentum, Nesterov, RMSprop and Adam on one surface
     ch06_regularization         regularization_experiment, regularization_curve: an L1 or L2 penalty
     ch07_pruning                pruning_setup, pruning_experiment, pruning_curve: magnitude pruning
@@ -23,7 +24,7 @@ from .ch00_start_here import neuron_curve
 from .ch01_initialization import EXPLORER_INITIALIZERS, MAX_DEPTH, WIDTH_RANGE, init_explorer_data
 from .ch02_weight_updates import LR_PROBLEM_SEED, lr_experiment
 from .ch03_bias import neuron_2d
-from .ch04_momentum import MOMENTUM_START, momentum_experiment
+from .ch04_momentum import MOMENTUM_FORMS, MOMENTUM_START, equivalent_momentum, momentum_experiment, momentum_step
 from .ch05_adam import RACE_SCALES, RACE_START, optimizer_race
 from .ch06_regularization import (
     NEAR_ZERO,
@@ -48,7 +49,7 @@ __all__ = [
     "init_explorer_data", "EXPLORER_INITIALIZERS", "MAX_DEPTH", "WIDTH_RANGE",
     "lr_experiment", "LR_PROBLEM_SEED",
     "neuron_2d",
-    "momentum_experiment", "MOMENTUM_START",
+    "momentum_step", "equivalent_momentum", "MOMENTUM_FORMS", "momentum_experiment", "MOMENTUM_START",
     "optimizer_race", "RACE_SCALES", "RACE_START",
     "regularization_experiment", "regularization_curve", "REGULARIZATION_KINDS", "REGULARIZATION_STRENGTHS",
     "NEAR_ZERO", "WEIGHT_BIN_EDGES", "REGULARIZATION_GRID_EXTENT",

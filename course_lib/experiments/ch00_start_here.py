@@ -13,7 +13,7 @@ def neuron_curve(weight, bias, activation="relu", x=None):
     points in [-3, 3]). Returns a dict with x, z, a and ``threshold``, the input where z = 0
     (``-bias / weight``; None when weight is 0). The weight sets the slope, the bias shifts the curve."""
     weight, bias = as_float(weight, "weight"), as_float(bias, "bias")
-    f = ACTIVATIONS[choose(activation, "activation", ACTIVATIONS)]
+    f, _ = ACTIVATIONS[choose(activation, "activation", ACTIVATIONS)]
     x = np.linspace(-3.0, 3.0, 201) if x is None else np.asarray(x, dtype=float)
     z = weight * x + bias
     return {"x": x, "z": z, "a": f(z), "threshold": None if weight == 0 else -bias / weight}

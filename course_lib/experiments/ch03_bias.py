@@ -3,7 +3,7 @@
 import numpy as np
 
 from .._checks import as_float
-from ..nn import ACTIVATIONS
+from ..nn import sigmoid
 
 __all__ = ["neuron_2d"]
 
@@ -22,7 +22,7 @@ def neuron_2d(w1, w2, b, x, y):
     if y.shape != (len(x),):
         raise ValueError(f"y must have shape ({len(x)},), got {y.shape}")
     z = x @ np.array([w1, w2]) + b
-    a = ACTIVATIONS["sigmoid"](z)
+    a = sigmoid(z)
     norm = np.hypot(w1, w2)
     line = None
     if norm > 0:

@@ -24,7 +24,8 @@ def _regularization_run(kind, strength, n_train, n_val, noise, hidden, steps, lr
     from ..data import moons
     from ..nn import MLP, softmax_cross_entropy
     from ..optim import SGD
-    from ..regularization import soft_threshold
+    from ..regularization import L1, L2
+    from ..train import train_step
 
     rng = np.random.default_rng(seed)
     x, y = moons(n_train, noise=noise, rng=rng)
@@ -34,15 +35,11 @@ def _regularization_run(kind, strength, n_train, n_val, noise, hidden, steps, lr
     model = MLP([2, *hidden, 2], rng=rng, dtype="float64")
     initial = np.concatenate([W.ravel() for W in model.weights]).astype(np.float64)
     optimizer = SGD(model.params, lr=lr)
-    for _ in range(steps):
-        _, dlogits = softmax_cross_entropy(model.forward(x), y)
-        grads = model.backward(dlogits)
-        if kind == "L2" and strength > 0:  # L2: add its gradient strength * W (= weight decay for SGD)
-            grads = [g + strength * p if p.ndim == 2 else g for g, p in zip(grads, model.params)]
-        optimizer.step(grads)
-        if kind == "L1" and strength > 0:  # L1: its proximal step, which sets small weights exactly to 0
-            for W in model.weights:
-                W[...] = soft_threshold(W, lr * strength)
+    # L2 adds its gradient strength * W (= weight decay for SGD); L1 takes its proximal step after each step,
+    # which sets small weights exactly to 0. Both on the weight matrices only.
+    penalty = None if strength == 0 else L2(strength) if kind == "L2" else L1(strength, proximal=True)
+    for _ in range(steps):  # full batch: every step sees all n_train points
+        train_step(model, optimizer, x, y, penalty=penalty)
 
     train_logits, val_logits = _forward_in_chunks(model, x), _forward_in_chunks(model, x_val)
     train_loss, val_loss = softmax_cross_entropy(train_logits, y)[0], softmax_cross_entropy(val_logits, y_val)[0]

@@ -17,21 +17,17 @@ PRUNING_SPARSITIES = tuple(round(0.01 * i, 2) for i in range(100))  # the slider
 def _pruning_setup(n_train, n_test, noise, hidden, epochs, lr, seed):
     """Train once (see ``pruning_setup``); cached, every array read-only."""
     from ..data import spirals
-    from ..nn import MLP, softmax_cross_entropy
+    from ..nn import MLP
     from ..optim import Adam
+    from ..train import train
 
     rng = np.random.default_rng(seed)
     x, y = spirals(n_train, classes=3, noise=noise, rng=rng)
     x_test, y_test = spirals(n_test, classes=3, noise=noise, rng=rng)
     model = MLP([2, *hidden, 3], rng=rng)
     optimizer = Adam(model.params, lr=lr)
-    batch_size = 64  # small batches: fast, and below the multi-threading threshold (see _forward_in_chunks)
-    for _ in range(epochs):  # the loop of course_lib.train.train, without its per-step bookkeeping
-        order = rng.permutation(n_train)
-        for start in range(0, n_train, batch_size):
-            batch = order[start:start + batch_size]
-            _, dlogits = softmax_cross_entropy(model.forward(x[batch]), y[batch])
-            optimizer.step(model.backward(dlogits))
+    # small batches: fast, and below the multi-threading threshold (see _forward_in_chunks)
+    train(model, optimizer, x, y, epochs, batch_size=64, rng=rng, diagnostics=False, progress=False)
     return {
         "sizes": tuple(model.sizes), "params": tuple(_readonly(p.copy()) for p in model.params),
         "x_train": _readonly(x), "y_train": _readonly(y), "x_test": _readonly(x_test), "y_test": _readonly(y_test),

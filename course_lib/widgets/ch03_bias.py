@@ -4,7 +4,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..experiments.ch03_bias import neuron_2d
-from ..nn import ACTIVATIONS
+from ..nn import sigmoid
 from ._base import Explorer
 
 __all__ = ["bias_explorer", "BiasExplorer"]
@@ -36,7 +36,7 @@ class BiasExplorer(Explorer):
         ax_data.set_ylabel("x2")
         ax_data.set_title("data, origin (+) and decision line w.x + b = 0", fontsize=10)
         grid = np.linspace(-8, 8, 200)
-        ax_act.plot(grid, ACTIVATIONS["sigmoid"](grid), color="gray")
+        ax_act.plot(grid, sigmoid(grid), color="gray")
         ax_act.set_xlim(-8, 8)
         ax_act.set_ylim(-0.05, 1.05)
         ax_act.set_xlabel("z = w.x + b")
