@@ -1,12 +1,13 @@
 """course_lib: the implementations behind the course on weights and biases in neural networks.
 
-Modules: ``init`` (initializers), ``nn`` (MLP, activations, softmax cross-entropy), ``diagnostics``
-(per-layer statistics), ``gradcheck``, ``optim`` (SGD, RMSprop, Adam, AdamW), ``train`` (the mini-batch loop),
-``clip``, ``schedules``, ``convergence`` (quadratics, chapter 04), ``regularization``, ``pruning``,
-``quantization``, ``weightnorm``, ``data`` (synthetic data sets, MNIST), ``mnist_tools`` (confusion matrix,
-image grids), ``transfer`` (freezing and reusing layers), ``autoencoder`` (tied weights), ``importance``
-(permutation importance), ``exercises`` (checkers); two packages with a module per chapter: ``experiments``
-(the numbers behind the explorers, numpy only) and ``widgets`` (the interactive explorers, ipywidgets and matplotlib).
+Modules: ``init`` (initializers), ``nn`` (MLP, activations, softmax cross-entropy), ``diagnostics`` (per-layer
+statistics), ``gradcheck``, ``optim`` (SGD, RMSprop, Adam, AdamW), ``train`` (``train_step`` and the mini-batch
+loop), ``clip``, ``schedules``, ``convergence`` (quadratics, chapter 04), ``regularization``, ``pruning``,
+``quantization``, ``weightnorm``, ``data`` (synthetic data sets, MNIST), ``mnist_tools`` (confusion matrix, image
+grids), ``transfer`` (freezing and reusing layers), ``autoencoder`` (tied weights), ``importance`` (permutation
+importance), ``progress`` (a one-line progress display); three packages with a module per chapter: ``experiments``
+(the numbers behind the explorers, numpy only), ``widgets`` (the interactive explorers, ipywidgets and matplotlib)
+and ``exercises`` (checkers).
 Numerics use numpy only. Weights have shape ``(fan_in, fan_out)``; a layer computes ``x @ W + b``.
 """
 
