@@ -1,10 +1,15 @@
 """course_lib.widgets: set each control's .value and check that the numbers and the picture change."""
 
+import io
+
 import ipywidgets as widgets
 import numpy as np
+import PIL.Image
 import pytest
 import traitlets
 
+from course_lib.experiments import ch01_initialization
+from course_lib.init import get_initializer
 from course_lib.widgets import (
     EXPLORER_INITIALIZERS,
     init_explorer,
@@ -12,6 +17,7 @@ from course_lib.widgets import (
     neuron_curve,
     neuron_explorer,
 )
+from course_lib.widgets.ch01_initialization import examples_for_width
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -44,7 +50,8 @@ def test_init_explorer_is_a_vbox_with_ordinary_controls(explorer):
     assert (explorer.scale_slider.min, explorer.scale_slider.max, explorer.scale_slider.base) == (-2, 2, 10)
     assert isinstance(explorer.depth_slider, widgets.IntSlider)
     assert (explorer.depth_slider.min, explorer.depth_slider.max) == (1, 20)
-    assert isinstance(explorer.width_slider, widgets.IntSlider)
+    assert isinstance(explorer.width_slider, widgets.SelectionSlider)
+    assert tuple(explorer.width_slider.options) == (16, 32, 64, 128, 256, 512, 1024)
     assert isinstance(explorer.initializer_dropdown, widgets.Dropdown)
     assert isinstance(explorer.activation_dropdown, widgets.Dropdown)
     assert tuple(explorer.initializer_dropdown.options) == EXPLORER_INITIALIZERS
@@ -117,9 +124,162 @@ def test_every_initializer_and_activation_draws():
     assert len(images) == len(EXPLORER_INITIALIZERS) + 4
 
 
+def every_value(control):
+    """Every value a control can take: its options, or its slider positions."""
+    if hasattr(control, "options"):
+        return list(control.options)
+    if hasattr(control, "base"):  # FloatLogSlider: min, max and step are exponents
+        return [float(control.base**exponent) for exponent in np.arange(control.min, control.max + 1e-9, control.step)]
+    return list(range(control.min, control.max + 1, control.step))
+
+
+def test_every_control_over_its_whole_range_redraws_with_finite_or_flagged_numbers(explorer):
+    defaults = {control: control.value for control in explorer.controls}
+    for control in explorer.controls:
+        for value in every_value(control):
+            if value == control.value or (isinstance(value, float) and np.isclose(value, control.value)):
+                continue
+            old_image = explorer.image.value
+            control.value = value
+            assert explorer.image.value != old_image, f"{control.description}={value} did not change the image"
+            data, title = explorer.data, explorer._title.get_text()
+            std = data["std"]
+            assert np.all(np.isfinite(std)) or "overflow" in title
+            assert np.all(np.isfinite(data["histograms"])) and np.allclose(data["histograms"].sum(axis=1), 1.0)
+            for fraction in (data["dead_fraction"], data["saturated_fraction"]):
+                assert fraction is None or np.all((0 <= fraction) & (fraction <= 1))
+            # a std beyond the panel's log axis is drawn at its edge with an off-scale marker
+            low, high = explorer.STD_RANGE
+            outside = ~np.isfinite(std) | (std < low) | (std > high)
+            assert len(explorer._off_scale.get_xdata()) == outside.sum()
+        control.value = defaults[control]
+
+
+def test_layer_axes_fit_the_depth(explorer):
+    for depth in (1, 3, 10, 11, 20):
+        if depth != explorer.depth_slider.value:
+            change(explorer, explorer.depth_slider, depth)
+        assert explorer.histogram_axes.get_ylim() == (depth + 0.5, 0.5)  # layer 1 on top
+        assert explorer.std_axes.get_xlim() == (0.5, depth + 0.5)
+        for ticks in (explorer.histogram_axes.get_yticks(), explorer.std_axes.get_xticks()):
+            assert ticks[0] == 1 and ticks[-1] <= depth and 1 <= len(ticks) <= 5
+        assert explorer._heatmap.get_array().shape[0] == depth  # a row per layer, none blank
+
+
+@pytest.mark.parametrize("settings", [{}, {"activation": "tanh"}, {"activation": "sigmoid"},
+                                      {"activation": "identity", "scale": 0.5},
+                                      {"activation": "leaky_relu", "initializer": "xavier_uniform"},
+                                      {"initializer": "normal", "scale": 100.0, "depth": 20, "activation": "identity"}])
+def test_histogram_axis_is_labelled_with_activation_values(settings):
+    explorer = init_explorer(**settings)
+    axis = explorer.histogram_axes
+    low, high = explorer.data["bin_edges"][[0, -1]]
+    assert axis.get_xlim() == (low, high)
+    mantissa = high / 10 ** np.floor(np.log10(high))
+    assert any(np.isclose(mantissa, round_) for round_ in ch01_initialization.ROUND_MANTISSAS)  # a round range
+    number = lambda text: float(text.replace("\u2212", "-"))  # noqa: E731 (matplotlib writes a true minus sign)
+    multiplier = axis.xaxis.get_offset_text().get_text()  # a huge range: -4 ... 4, and "1e64" at the axis' end
+    multiplier = number(multiplier) if multiplier else 1.0
+    shown = [(location, label.get_text()) for location, label in zip(axis.get_xticks(), axis.get_xticklabels())
+             if low <= location <= high]
+    assert len(shown) >= 3
+    for location, text in shown:
+        assert number(text) * multiplier == pytest.approx(location, rel=1e-9, abs=1e-12)
+    assert shown[0][0] == low and shown[-1][0] == high  # 0 and the range's ends are labelled
+    assert low == 0 or 0 in [location for location, _ in shown]
+
+
+def test_a_picture_is_the_same_however_the_controls_got_there(explorer):
+    """The axes that follow the controls are kept as layers of pixels (BlittedFigure): none may be left stale."""
+    moves = [("depth_slider", 3), ("scale_slider", 2.0), ("activation_dropdown", "tanh"), ("depth_slider", 20),
+             ("scale_slider", 0.5), ("activation_dropdown", "identity"), ("width_slider", 64)]
+    for name, value in moves:
+        getattr(explorer, name).value = value
+    fresh = init_explorer(depth=20, scale=0.5, activation="identity", width=64)
+    pixels = [np.asarray(PIL.Image.open(io.BytesIO(e.image.value))) for e in (explorer, fresh)]
+    np.testing.assert_array_equal(*pixels)
+
+
+def test_the_batch_has_the_same_number_of_values_at_every_width():
+    assert examples_for_width(256) == 256  # the default width: init_explorer_data's default batch
+    assert examples_for_width(1024) == 64 and examples_for_width(16) == 4096
+    explorer = init_explorer(width=1024, depth=2)
+    assert explorer.data["histograms"].shape == (2, 48)
+
+
 # --------------------------------------------------------------------------------------------------
 # the pure function
 # --------------------------------------------------------------------------------------------------
+
+
+def test_weights_are_drawn_as_before_whatever_depth_asks_first():
+    """x first, then W1, W2, ... from one default_rng(seed); the cache keeps the generator to draw deeper layers."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((16, 32))
+    draw = get_initializer("truncated_normal")  # rejection sampling: each layer uses a random amount of the stream
+    reference = [draw((32, 32), rng=rng) for _ in range(20)]
+    ch01_initialization._UNIT_SCALE_NETS.clear()
+    for depth in (10, 20, 3, 20, 1):
+        cached_x, weights = ch01_initialization._unit_scale_net("truncated_normal", depth, 32, 16, 5)
+        np.testing.assert_array_equal(cached_x, x)
+        assert len(weights) == depth
+        for weight, expected in zip(weights, reference):
+            np.testing.assert_array_equal(weight, expected)
+            assert not weight.flags.writeable
+
+
+def test_depth_d_is_the_first_d_layers_of_depth_20():
+    deep = init_explorer_data("kaiming_uniform", 1.3, 20, 64, "tanh", n_examples=32, rng=2)
+    for depth in (1, 7, 20):
+        shallow = init_explorer_data("kaiming_uniform", 1.3, depth, 64, "tanh", n_examples=32, rng=2)
+        for key in ("std", "mean", "pre_std", "saturated_fraction"):
+            np.testing.assert_array_equal(shallow[key], deep[key][:depth])
+    ch01_initialization._UNIT_SCALE_NETS.clear()  # drawn again from scratch: the same numbers
+    fresh = init_explorer_data("kaiming_uniform", 1.3, 7, 64, "tanh", n_examples=32, rng=2)
+    np.testing.assert_array_equal(fresh["std"], deep["std"][:7])
+
+
+def test_weight_cache_is_bounded(monkeypatch):
+    monkeypatch.setattr(ch01_initialization, "WEIGHT_CACHE_BYTES", 2**20)  # 1 MB: 8 layers of 128 x 128
+    nets = ch01_initialization._UNIT_SCALE_NETS
+    nets.clear()
+    for width, depth in [(64, 5), (128, 4), (64, 5), (256, 3), (32, 2), (64, 2)]:
+        init_explorer_data(depth=depth, width=width, n_examples=16)
+        held = sum(net.nbytes() for net in nets.values())
+        assert held <= 2**20 or len(nets) == 1  # the one in use is kept whatever its size (256: 1.5 MB)
+        assert list(nets)[-1][:2] == ("kaiming_normal", width)  # the most recently used last
+    assert [key[1] for key in nets] == [32, 64]  # small networks stay cached together
+
+
+def test_defaults_give_the_same_numbers_as_before():
+    """Recorded from init_explorer_data before the weight cache kept its generator (scale 1: bit for bit)."""
+    data = init_explorer_data()  # kaiming_normal, scale 1, depth 10, width 256, relu, 256 examples
+    expected = {"std": 1.0815221211939179, "pre_std": 1.959032439355793, "mean": 0.686075619725923,
+                "dead_fraction": 0.19921875}
+    for key, value in expected.items():
+        assert data[key][9] == pytest.approx(value, rel=1e-12)
+    assert data["bin_edges"][-1] == pytest.approx(3.533566670475772, rel=1e-12)
+    # the calls of chapter 01's text
+    data = init_explorer_data("normal", scale=0.01, depth=10, width=512, activation="tanh")
+    assert data["std"][9] == pytest.approx(3.3671886101882135e-07, rel=1e-12)
+    assert data["saturated_fraction"][0] == 0.0
+    data = init_explorer_data("normal", scale=1.0, depth=10, width=512, activation="tanh")
+    assert data["std"][9] == pytest.approx(0.9818058942066722, rel=1e-12)
+    assert data["saturated_fraction"][9] == pytest.approx(0.9050369262695312, rel=1e-12)
+    for name, std in [("orthogonal", 0.024007247650047733), ("xavier_normal", 0.025785746727952856)]:
+        data = init_explorer_data(name, scale=1.0, depth=10, width=512, activation="relu")
+        assert data["std"][9] == pytest.approx(std, rel=1e-12)
+
+
+def test_round_range():
+    assert init_explorer_data(round_range=True)["bin_edges"][-1] == 4.0  # 3 x the largest std, 3.53, rounded up
+    identity = init_explorer_data(activation="identity", scale=0.5, round_range=True)
+    low, high = identity["bin_edges"][[0, -1]]
+    assert low == -high and high >= 3 * identity["std"].max()
+    assert tuple(init_explorer_data(activation="tanh", round_range=True)["bin_edges"][[0, -1]]) == (-1.0, 1.0)
+    assert [ch01_initialization._round_up(v) for v in (1.0, 1.01, 1.76, 2.5, 7.9, 0.011, 3e63)] == pytest.approx(
+        [1.0, 1.5, 2.0, 3.0, 8.0, 0.015, 3e63])
+
 
 
 def test_init_explorer_data_is_pure():
@@ -223,3 +383,8 @@ def test_neuron_curve():
         neuron_curve(1.0, float("nan"))
     with pytest.raises(ValueError, match="unknown activation 'gelu'"):
         neuron_curve(1.0, 0.0, "gelu")
+
+
+def test_init_explorer_width_must_be_a_slider_position():
+    with pytest.raises(ValueError, match=r"width must be one of the explorer's widths \(16, 32, 64, .*, 1024\)"):
+        init_explorer(width=100)

@@ -58,7 +58,7 @@ from ..experiments import (
     regularization_experiment,
 )
 from .ch00_start_here import NeuronExplorer, neuron_explorer
-from .ch01_initialization import InitExplorer, init_explorer
+from .ch01_initialization import EXPLORER_WIDTHS, InitExplorer, init_explorer
 from .ch02_weight_updates import LrExplorer, lr_explorer
 from .ch03_bias import BiasExplorer, bias_explorer
 from .ch04_momentum import MomentumExplorer, momentum_explorer
@@ -70,7 +70,8 @@ from .ch09_weights_in_practice import ImportanceExplorer, importance_explorer
 
 __all__ = [
     "neuron_explorer", "NeuronExplorer", "neuron_curve",
-    "init_explorer", "InitExplorer", "init_explorer_data", "EXPLORER_INITIALIZERS", "MAX_DEPTH", "WIDTH_RANGE",
+    "init_explorer", "InitExplorer", "EXPLORER_WIDTHS", "init_explorer_data", "EXPLORER_INITIALIZERS", "MAX_DEPTH",
+    "WIDTH_RANGE",
     "lr_explorer", "LrExplorer", "lr_experiment", "LR_PROBLEM_SEED",
     "bias_explorer", "BiasExplorer", "neuron_2d",
     "momentum_explorer", "MomentumExplorer", "momentum_experiment", "MOMENTUM_START",

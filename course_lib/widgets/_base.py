@@ -8,6 +8,7 @@ import io
 import ipywidgets as widgets
 import numpy as np
 import PIL.Image
+from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
@@ -21,7 +22,12 @@ class BlittedFigure:
     (blitting), in the order given, and returns the picture as PNG bytes. Text is the slowest thing matplotlib
     draws, so this keeps a redraw well under 100 ms (``benchmarks/widget_latency.py`` measures it).
 
-    Every axis limit must therefore stay fixed; after changing a static part, call ``invalidate()`` and the next
+    An axis whose limits or ticks follow a control (``ax.xaxis``) may be one of the ``dynamic`` artists. The
+    axes among them are drawn first, on top of the background, and their pixels are kept until their limits or
+    tick positions change (see ``_background_with_axes``): most pictures then skip their tick labels' text.
+    (The init explorer's three such axes take 17 ms to draw, a whole picture without them 11 ms.)
+
+    Every other axis limit must stay fixed; after changing a static part, call ``invalidate()`` and the next
     ``png()`` draws the background again.
     """
 
@@ -30,10 +36,12 @@ class BlittedFigure:
         self.canvas = FigureCanvasAgg(self.fig)
         self.dynamic = ()  # the artists that change from one picture to the next
         self.background = None
+        self._axis_layers = []  # per dynamic axis: (its limits and ticks, the background with it and those before)
 
     def invalidate(self):
         """Forget the background: a static part changed, so the next ``png()`` draws it again."""
         self.background = None
+        self._axis_layers = []
 
     def _draw_background(self):
         """Draw the whole figure with the dynamic artists hidden and keep its pixels."""
@@ -45,13 +53,34 @@ class BlittedFigure:
         for artist, shown in zip(self.dynamic, visible):  # an artist hidden on purpose stays hidden
             artist.set_visible(shown)
 
+    def _background_with_axes(self):
+        """The background with the dynamic axes drawn on it, as they are now.
+
+        Each axis is a layer of pixels on top of the ones before it, in the order of ``dynamic``, kept with the
+        limits and tick positions it was drawn with. Only the first axis whose limits or ticks changed and the ones
+        after it are drawn again, so the axes that change most often should come last.
+        """
+        axes = [artist for artist in self.dynamic if isinstance(artist, Axis)]
+        states = [(tuple(axis.get_view_interval()), tuple(axis.get_majorticklocs())) for axis in axes]
+        unchanged = 0
+        while unchanged < len(self._axis_layers) and self._axis_layers[unchanged][0] == states[unchanged]:
+            unchanged += 1
+        del self._axis_layers[unchanged:]
+        if unchanged < len(axes):
+            self.canvas.restore_region(self._axis_layers[-1][1] if self._axis_layers else self.background)
+            for axis, state in zip(axes[unchanged:], states[unchanged:]):
+                self.fig.draw_artist(axis)
+                self._axis_layers.append((state, self.canvas.copy_from_bbox(self.fig.bbox)))
+        return self._axis_layers[-1][1] if self._axis_layers else self.background
+
     def png(self):
         """The picture as PNG bytes: the background, with the dynamic artists as they are now drawn on top."""
         if self.background is None:
             self._draw_background()
-        self.canvas.restore_region(self.background)
+        self.canvas.restore_region(self._background_with_axes())
         for artist in self.dynamic:
-            self.fig.draw_artist(artist)
+            if not isinstance(artist, Axis):
+                self.fig.draw_artist(artist)
         buffer = io.BytesIO()
         PIL.Image.fromarray(np.asarray(self.canvas.buffer_rgba())).save(buffer, format="png", compress_level=1)
         return buffer.getvalue()
