@@ -32,3 +32,15 @@ def test_every_module_is_at_most_700_lines():
     lengths = {str(p.relative_to(ROOT.parent)): len(p.read_text().splitlines()) for p in ROOT.rglob("*.py")}
     too_long = {path: n for path, n in lengths.items() if n > MAX_LINES}
     assert not too_long, f"split these modules (at most {MAX_LINES} lines each): {too_long}"
+
+
+def test_no_module_but_nn_reaches_into_an_mlps_private_state():
+    """Other modules use MLP's public API (copy, layer_output, clear_cache, check_input), so that MLP can change
+    how it keeps its state. An object's own private attributes (``self._cache``) are its business."""
+    import re
+
+    private = re.compile(r"(?<!self)\.(_cache|_grads|_check_input|_require_cache|_gradient_arrays)\b")
+    offenders = [f"{p.relative_to(ROOT.parent)}:{number}: {line.strip()}"
+                 for p in ROOT.rglob("*.py") if p.name != "nn.py"
+                 for number, line in enumerate(p.read_text().splitlines(), 1) if private.search(line)]
+    assert not offenders, "\n".join(offenders)
