@@ -59,6 +59,9 @@ def test_binder_installs_the_tested_environment():
     assert "jupyterlab-overrides.json" in post_build and "jupyterlab-overrides.json" in (ROOT / "Makefile").read_text()
     overrides = json.loads((binder / "jupyterlab-overrides.json").read_text())
     assert overrides["@jupyterlab/notebook-extension:tracker"]["autoStartDefaultKernel"] is True
+    # No "Would you like to get notified about official Jupyter news?" pop-up over a learner's first widget.
+    notification = overrides["@jupyterlab/apputils-extension:notification"]
+    assert notification == {"fetchNews": "false", "checkForUpdates": False}
 
 
 def test_ci_and_readme_use_the_two_commands():

@@ -4,8 +4,10 @@ Starts JupyterLab on 127.0.0.1 with a token and fresh settings/workspace directo
 ``notebooks/01_initialization.ipynb``, runs all cells, and checks that
   * every code cell ran (each input prompt shows an execution count) and none shows an error;
   * no widget failed to render ("Error displaying widget", "model not found");
-  * moving the init explorer's scale slider with the keyboard changes its readout and its plot.
-A screenshot is saved to ``test-artifacts/`` whatever the outcome.
+  * moving the init explorer's scale slider with the keyboard changes its readout and its plot;
+  * the running explorer's controls are enabled, and no stored "still picture" line is left.
+The page is a laptop's 1280 x 800. A screenshot of the page is saved to ``test-artifacts/`` whatever the outcome,
+and one of the running explorer (``after_run_01_initialization.png``).
 
 Needs Debian's Chromium at /usr/bin/chromium and the ``playwright`` package (no browser download).
 Without them the test is skipped locally, and fails in CI (CI=true), where .ci/run installs Chromium.
@@ -34,6 +36,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 WIDGET_ERRORS = ["Error displaying widget", "model not found"]
+LAPTOP = {"width": 1280, "height": 800}  # what the course is checked at: a laptop's screen
 
 
 def require_browser():
@@ -110,7 +113,7 @@ def page(jupyterlab):
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = browser.new_page(viewport=LAPTOP)
         try:
             yield page
         finally:
@@ -216,3 +219,14 @@ def test_chapter_01_runs_and_the_scale_slider_redraws_the_plot(jupyterlab, page)
     text = page.locator(".jp-Notebook").inner_text()
     for message in WIDGET_ERRORS:
         assert message not in text, f"a widget failed to render after the change: {message!r}"
+
+    # Run, the explorer is live: its controls are enabled, and the stored "still picture" line is gone.
+    disabled = explorer.evaluate("""box => [...box.querySelectorAll('input, select, .noUi-target')]
+        .filter(e => e.disabled || e.hasAttribute('disabled')).length""")
+    assert disabled == 0, f"{disabled} control(s) of the running explorer are disabled"
+    assert "A still picture" not in page.locator(".jp-Notebook").inner_text(), "the stored line outlived the run"
+    # The course's JupyterLab setting (binder/jupyterlab-overrides.json, installed by make) turns off the news pop-up,
+    # which would cover the explorer.
+    assert "Jupyter news" not in page.locator("body").inner_text(), "JupyterLab's news pop-up is shown"
+    ARTIFACTS.mkdir(exist_ok=True)
+    explorer.screenshot(path=str(ARTIFACTS / "after_run_01_initialization.png"))

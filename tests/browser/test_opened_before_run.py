@@ -8,17 +8,21 @@ widget's repr. JupyterLab 4 with jupyterlab_widgets 3 draws a stored widget (fro
 "Loading widget...", ipywidgets issue #3773). Hence two ways of opening each notebook, one server each:
 
 * ``trusted``: as after ``make lab`` or on Binder, which trust the course's notebooks and start the kernel on
-  opening (binder/jupyterlab-overrides.json): each widget output must render as a live widget (sliders and
-  its plot) from the saved state, without any cell being run.
+  opening (binder/jupyterlab-overrides.json): each widget output renders from the saved state, without any cell
+  being run, as plainly a picture: its plot, its controls disabled (tools/widget_fallback.py disables them in the
+  saved state: nothing is behind them until the cell runs), and the line that says to run the cell. The first
+  widget of each chapter is dragged: nothing moves, and the learner is told what to do.
 * ``untrusted``: as in a JupyterHub, a hand-made install or after "No Kernel": no kernel is started (the server
   offers none; the "Select Kernel" dialog is answered with "No Kernel"), and each widget output must show its
-  still picture (``image/png`` added by tools/widget_fallback.py) instead of its repr.
+  still picture (``image/png`` added by tools/widget_fallback.py) instead of its repr, after the same line.
 
 In both, every code cell with stored outputs renders them. The notebooks are copied to a temporary directory
 (the test never writes to notebooks/) and are discovered when the tests are collected, so new chapters are
 covered. One browser page per server opens the notebooks one after the other (no page reload).
+The page is a laptop's 1280 x 800. A screenshot of each chapter's first widget, as a learner sees it before running
+it, is kept in ``test-artifacts/`` (``before_run_{mode}_{chapter}.png``), and one of the page on a failure.
 Needs Debian's Chromium at /usr/bin/chromium and playwright, like test_jupyterlab.py (skipped locally, failed
-in CI, without them). A screenshot of a failure goes to ``test-artifacts/``.
+in CI, without them).
 """
 
 import json
@@ -32,7 +36,15 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from test_jupyterlab import CHROMIUM, CHROMIUM_ARGS, WIDGET_ERRORS, free_port, require_browser, wait_for_server
+from test_jupyterlab import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LAPTOP,
+    WIDGET_ERRORS,
+    free_port,
+    require_browser,
+    wait_for_server,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -41,6 +53,8 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 ARTIFACTS = ROOT / "test-artifacts"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT / "tools"))
+from widget_fallback import RUN_LINE  # noqa: E402
 
 
 def expected_outputs(cell):
@@ -99,7 +113,7 @@ class Lab:
         return json.loads(body) if body else None
 
     def open_page(self, browser):
-        self.page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        self.page = browser.new_page(viewport=LAPTOP)
         self.page.goto(f"{self.base}/lab?reset&token={self.token}", wait_until="domcontentloaded", timeout=60_000)
         self.page.wait_for_function("window.jupyterapp && window.jupyterapp.started", timeout=60_000)
         self.page.evaluate("() => window.jupyterapp.restored")
@@ -176,7 +190,7 @@ def check_until(timeout, check):
             time.sleep(0.5)
 
 
-def check_notebook(lab, panel, nb):
+def check_notebook(lab, panel, nb, name):
     cells = nb["cells"]
     page = lab.page
     code_cells = [c for c in cells if c["cell_type"] == "code"]
@@ -194,9 +208,12 @@ def check_notebook(lab, panel, nb):
                 area = rendered.nth(index).locator(".jp-OutputArea")
                 text = area.inner_text()
                 assert "Loading widget" not in text, f"code cell {index + 1}: the widget is still loading"
+                assert RUN_LINE.strip() in text, f"code cell {index + 1}: the learner is not told to run the cell"
                 if lab.trusted:
                     assert area.locator(".jupyter-widgets").count(), f"code cell {index + 1}: no widget drawn"
                     assert area.locator(".widget-slider").count(), f"code cell {index + 1}: the widget has no slider"
+                    live = area.evaluate(LIVE_CONTROLS)
+                    assert not live, f"code cell {index + 1}: controls that look live but do nothing: {live}"
                 else:
                     assert area.locator(".jp-OutputArea-output[data-mime-type='image/png'] img").count(), (
                         f"code cell {index + 1}: no still picture of the widget")
@@ -223,6 +240,37 @@ def check_notebook(lab, panel, nb):
     for message in WIDGET_ERRORS:
         assert message not in text, f"a widget failed to render: {message!r}"
 
+    first = next(i for i, c in enumerate(code_cells) if any(WIDGET_VIEW in o.get("data", {}) for o in c["outputs"]))
+    area = rendered.nth(first).locator(".jp-OutputArea")
+    area.scroll_into_view_if_needed()
+    if lab.trusted:
+        drag_first_slider(page, area)
+    ARTIFACTS.mkdir(exist_ok=True)
+    area.screenshot(path=str(ARTIFACTS / f"before_run_{'trusted' if lab.trusted else 'untrusted'}_{name}.png"))
+
+
+# The controls of a widget view that a learner could use: enabled inputs, selects, buttons and sliders.
+LIVE_CONTROLS = """area => [...area.querySelectorAll('input, select, button, .noUi-target')]
+    .filter(e => !(e.disabled || e.hasAttribute('disabled') || e.closest('[disabled]')))
+    .map(e => e.outerHTML.slice(0, 80))"""
+
+
+def drag_first_slider(page, area):
+    """Drag the first slider's handle as a learner would: nothing may change, and the run line stays in view."""
+    handle = area.locator(".noUi-handle").first
+    image = area.locator(".jupyter-widgets img").first
+    before = image.get_attribute("src"), area.locator(".widget-readout").first.inner_text()
+    box = handle.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 120, box["y"] + box["height"] / 2, steps=5)
+    page.mouse.up()
+    page.wait_for_timeout(500)
+    after = image.get_attribute("src"), area.locator(".widget-readout").first.inner_text()
+    assert after == before, f"a stored slider moved: {before[1]!r} -> {after[1]!r}"
+    line = area.get_by_text(RUN_LINE.strip())
+    assert line.is_visible(), "the line that says to run the cell is not in view next to the slider"
+
 
 @pytest.mark.parametrize("mode", ["trusted", "untrusted"])
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -231,7 +279,7 @@ def test_notebook_opened_before_it_is_run_shows_every_stored_result(labs, mode, 
     nb = json.loads((lab.root / "notebooks" / path.name).read_text())
     panel = open_notebook(lab, path.name)
     try:
-        check_notebook(lab, panel, nb)
+        check_notebook(lab, panel, nb, path.stem)
         if not lab.trusted:
             sessions = lab.api("/api/sessions")
             assert not [s for s in sessions if s.get("kernel")], f"a kernel was started: {sessions}"
