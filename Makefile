@@ -20,7 +20,8 @@ endif
 
 .PHONY: setup lab test test-fast notebooks benchmarks lock latest clean
 
-$(STAMP): requirements.txt pyproject.toml binder/jupyterlab-overrides.json
+$(STAMP): requirements.txt pyproject.toml binder/jupyterlab-overrides.json binder/jupyter_server_config.json \
+          tools/install_server_config.py
 	@test -x $(BIN)/python || { \
 	    $(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11))' || \
 	        { echo "error: the course needs Python 3.11 or newer; run: make PYTHON=/path/to/python3.11 $(MAKECMDGOALS)" >&2; exit 1; }; \
@@ -31,6 +32,8 @@ $(STAMP): requirements.txt pyproject.toml binder/jupyterlab-overrides.json
 	@# Start a notebook's kernel on opening instead of asking with a "Select Kernel" dialog.
 	mkdir -p $(VENV)/share/jupyter/lab/settings
 	cp binder/jupyterlab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
+	@# A notebook saved after its explorer ran keeps its state and is stored as a still picture (course_lib.still_widgets).
+	$(BIN)/python tools/install_server_config.py
 	@touch $(STAMP)
 
 setup: $(STAMP)

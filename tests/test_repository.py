@@ -4,6 +4,7 @@ These catch what a learner would hit first: an unpinned package, a Binder image 
 tested environment, a notebook stored half-executed or without its recap.
 """
 
+import importlib
 import json
 import re
 import subprocess
@@ -62,6 +63,13 @@ def test_binder_installs_the_tested_environment():
     # No "Would you like to get notified about official Jupyter news?" pop-up over a learner's first widget.
     notification = overrides["@jupyterlab/apputils-extension:notification"]
     assert notification == {"fetchNews": "false", "checkForUpdates": False}
+    # A saved notebook keeps its explorers' state, stored still by the server's save hook (make lab and Binder).
+    assert overrides["@jupyter-widgets/jupyterlab-manager:plugin"]["saveState"] is True
+    hook = json.loads((binder / "jupyter_server_config.json").read_text())["ContentsManager"]["pre_save_hook"]
+    module, name = hook.rsplit(".", 1)
+    assert callable(getattr(importlib.import_module(module), name))
+    assert "tools/install_server_config.py" in post_build
+    assert "tools/install_server_config.py" in (ROOT / "Makefile").read_text()
 
 
 def test_ci_and_readme_use_the_two_commands():

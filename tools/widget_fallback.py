@@ -1,137 +1,20 @@
-"""Make every stored widget output plainly a picture until its cell is run: a still picture of its plot, its
-controls disabled, and one line that says to run the cell.
+"""Make every stored course explorer in the given notebooks plainly a picture until its cell runs.
 
-A widget cell's stored output holds ``application/vnd.jupyter.widget-view+json`` (a reference to a model in
-the notebook's saved widget state, ``metadata.widgets``) and ``text/plain`` (its repr,
-``InitExplorer(children=(HBox(...``). JupyterLab 4 with jupyterlab_widgets 3 draws the stored widget only
-when the notebook is trusted AND a kernel is running: it renders untrusted outputs with a "safe" mime type
-only, and its widget manager loads the saved state after asking the kernel for its widgets, so without a
-kernel the view stays at "Loading widget..." (ipywidgets issue #3773). GitHub's viewer draws no widgets at all.
-
-This tool, run by ``make notebooks`` after the notebooks are executed, changes three things:
-
-* it adds ``image/png`` to each widget output: the picture that the widget itself shows, taken from its saved
-  state (the first ``Image`` widget with a PNG among its descendants, or the first PNG shown by an ``Output``
-  widget). A renderer that can draw the widget still prefers it; any other shows the picture instead of the repr;
-* it disables every control of the widget in the saved state (``disabled: true``): a stored widget has no kernel
-  behind it, and a slider that can be dragged but changes nothing tells a learner the course is broken. Greyed
-  controls say they are not live;
-* it puts one line before the widget output, RUN_LINE, which says so and what to do. Running the cell replaces
-  the stored outputs with the live widget, whose controls work (and the line is gone).
-
-    python tools/widget_fallback.py notebooks/*.ipynb            # add the pictures (run by `make notebooks`)
+    python tools/widget_fallback.py notebooks/*.ipynb            # run by `make notebooks`
     python tools/widget_fallback.py --check notebooks/*.ipynb    # exit 1 if one is missing or stale
+
+What it changes, and why, is in ``course_lib/still_widgets.py`` (the Jupyter server applies the same to every
+notebook a learner saves).
 """
 
 import argparse
 import json
-import re
 import sys
 from pathlib import Path
 
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-RUN_LINE = "A still picture: run this cell (Shift+Enter) to move the sliders.\n"
-WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
-REFERENCE = re.compile(r"IPY_MODEL_([0-9a-f]+)")
+from course_lib.still_widgets import RUN_LINE, make_still, problems, widget_outputs
 
-
-def widget_state(nb):
-    """{model_id: model} of the notebook's saved widget state ({} if none)."""
-    return nb.get("metadata", {}).get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
-
-
-def _png_of(model):
-    """The base64 PNG a model shows itself, or None."""
-    name, state = model.get("model_name"), model.get("state", {})
-    if name == "ImageModel" and state.get("format", "png") == "png":
-        for buffer in model.get("buffers", []):
-            if buffer.get("path") == ["value"] and buffer.get("encoding", "base64") == "base64":
-                return buffer["data"]
-    if name == "OutputModel":
-        for output in state.get("outputs", []):
-            png = output.get("data", {}).get("image/png")
-            if png:
-                return png if isinstance(png, str) else "".join(png)
-    return None
-
-
-def descendants(state, model_id):
-    """The ids of the model and of every model it refers to, directly or not."""
-    queue, seen = [model_id], []
-    while queue:
-        current = queue.pop(0)
-        if current in seen or current not in state:
-            continue
-        seen.append(current)
-        queue.extend(REFERENCE.findall(json.dumps(state[current].get("state", {}))))
-    return seen
-
-
-def picture(state, model_id):
-    """The first PNG among the model and its descendants (breadth first, in child order), or None."""
-    return next((png for m in descendants(state, model_id) if (png := _png_of(state[m]))), None)
-
-
-def controls(state, model_id):
-    """The models of the widget's controls: those of its descendants that can be disabled."""
-    return [state[m] for m in descendants(state, model_id) if "disabled" in state[m].get("state", {})]
-
-
-def widget_outputs(nb):
-    """(cell, output) of every stored output that displays a widget."""
-    return [
-        (cell, output)
-        for cell in nb.get("cells", [])
-        for output in cell.get("outputs", [])
-        if WIDGET_VIEW in output.get("data", {})
-    ]
-
-
-def _run_line_before(cell, output):
-    """Whether the output just before ``output`` in its cell is RUN_LINE (on stdout)."""
-    index = cell["outputs"].index(output)
-    previous = cell["outputs"][index - 1] if index else None
-    return bool(previous and previous.get("output_type") == "stream" and "".join(previous["text"]) == RUN_LINE)
-
-
-def problems(nb):
-    """What a reader opening the notebook before running it would miss or be misled by, as messages."""
-    state, found = widget_state(nb), []
-    for cell, output in widget_outputs(nb):
-        where = f"cell {cell.get('id', '?')}"
-        model_id = output["data"][WIDGET_VIEW]["model_id"]
-        if model_id not in state:
-            found.append(f"{where}: widget {model_id} is not in the saved widget state (\"model not found\")")
-            continue
-        png = picture(state, model_id)
-        if png is None:
-            found.append(f"{where}: widget {model_id} shows no PNG to use as its still picture")
-        elif output["data"].get("image/png") != png:
-            found.append(f"{where}: the still picture is missing or differs from the widget's stored plot")
-        live = [m["model_name"] for m in controls(state, model_id) if not m["state"]["disabled"]]
-        if live:
-            found.append(f"{where}: stored controls that look live but do nothing: {', '.join(live)}")
-        if not _run_line_before(cell, output):
-            found.append(f"{where}: no line before the widget saying to run the cell ({RUN_LINE.strip()!r})")
-    return found
-
-
-def add_fallbacks(nb):
-    """Give every widget output its still picture, disabled controls and the run line; return how many changed."""
-    state, changed = widget_state(nb), 0
-    for cell, output in widget_outputs(nb):
-        before = json.dumps([output, cell["outputs"]], sort_keys=True)
-        model_id = output["data"][WIDGET_VIEW]["model_id"]
-        png = picture(state, model_id)
-        if png is not None:
-            output["data"]["image/png"] = png
-        for model in controls(state, model_id):
-            model["state"]["disabled"] = True
-        if not _run_line_before(cell, output):
-            index = cell["outputs"].index(output)
-            cell["outputs"].insert(index, {"name": "stdout", "output_type": "stream", "text": [RUN_LINE]})
-        changed += json.dumps([output, cell["outputs"]], sort_keys=True) != before
-    return changed
+__all__ = ["RUN_LINE", "make_still", "problems", "widget_outputs"]
 
 
 def main(argv=None):
@@ -147,7 +30,7 @@ def main(argv=None):
                 print(f"{path}: {message}")
                 status = 1
             continue
-        changed = add_fallbacks(nb)
+        changed = make_still(nb)
         if changed:
             # The layout nbformat writes (and nbconvert and JupyterLab): one-space indent, sorted keys, UTF-8.
             path.write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n")

@@ -13,6 +13,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 
+from ..still_widgets import EXPLORER_CLASS
+
 
 class BlittedFigure:
     """A matplotlib figure whose static parts are drawn once, so that a new picture costs a few milliseconds.
@@ -111,6 +113,7 @@ class Explorer(widgets.VBox):
         for control in self.controls:
             control.observe(self.update, names="value")
         super().__init__([row[0] if len(row) == 1 else widgets.HBox(list(row)) for row in rows] + [self.image])
+        self.add_class(EXPLORER_CLASS)  # how a saved notebook tells the course's explorers (still_widgets) apart
         self.update()
 
     def build_figure(self, fig):
