@@ -388,3 +388,36 @@ def test_neuron_curve():
 def test_init_explorer_width_must_be_a_slider_position():
     with pytest.raises(ValueError, match=r"width must be one of the explorer's widths \(16, 32, 64, .*, 1024\)"):
         init_explorer(width=100)
+
+
+# --------------------------------------------------------------------------------------------------
+# the busy sign: "computing..." while a redraw takes longer than Explorer.BUSY_AFTER
+# --------------------------------------------------------------------------------------------------
+
+
+def _status_seen_while(explorer, control, value):
+    seen = []
+    explorer.status.observe(lambda change: seen.append(change["new"]), names="value")
+    control.value = value
+    return seen
+
+
+def test_a_slow_redraw_says_computing_and_clears_it_after():
+    import time
+
+    from course_lib.widgets._base import Explorer
+
+    explorer = init_explorer()
+    explorer.BUSY_AFTER = 0.05  # the sign's delay, and a redraw made 10 times longer (no clock is asserted)
+    compute = explorer.compute
+    explorer.compute = lambda: (time.sleep(0.5), compute())[1]
+    seen = _status_seen_while(explorer, explorer.depth_slider, 5)
+    assert seen == [Explorer.BUSY_TEXT, ""], seen
+    assert explorer.status.value == "" and len(explorer.data["std"]) == 5
+    assert explorer.status in explorer.children[-2].children  # shown at the end of the last row of controls
+
+
+def test_a_redraw_faster_than_the_delay_shows_no_status():
+    explorer = init_explorer()
+    explorer.BUSY_AFTER = 60.0  # far longer than any redraw: the sign must not appear
+    assert _status_seen_while(explorer, explorer.scale_slider, 2.0) == []

@@ -4,6 +4,7 @@ changes, and ``BlittedFigure``, the matplotlib figure behind that picture. Also 
 """
 
 import io
+import threading
 
 import ipywidgets as widgets
 import numpy as np
@@ -100,19 +101,27 @@ class Explorer(widgets.VBox):
         compute()           the numbers for the current control values (a function of course_lib.experiments)
         draw(data)          put those numbers into the artists that change
 
-    ``data`` holds the last result of ``compute()``; ``controls`` every control, row by row.
+    ``data`` holds the last result of ``compute()``; ``controls`` every control, row by row. ``status`` is a line at
+    the end of the last row of controls: "computing..." while a redraw takes longer than BUSY_AFTER seconds, so
+    that a learner who moved a slider knows the picture is on its way (and does not click again), empty otherwise.
     """
+
+    BUSY_AFTER = 0.3  # seconds: faster redraws show no status, so that moving a slider does not flicker
+    BUSY_TEXT = "<i>computing…</i>"
 
     def __init__(self, rows, figsize):
         """``rows``: lists of controls, shown top to bottom; ``figsize``: the figure's (width, height) in inches."""
         self.controls = tuple(control for row in rows for control in row)
         self.image = widgets.Image(format="png")
+        self.status = widgets.HTML("")
+        self._busy_lock, self._computing = threading.Lock(), False
         self.data = None
         self._figure = BlittedFigure(figsize)
         self._figure.dynamic = tuple(self.build_figure(self._figure.fig))
         for control in self.controls:
             control.observe(self.update, names="value")
-        super().__init__([row[0] if len(row) == 1 else widgets.HBox(list(row)) for row in rows] + [self.image])
+        rows = [list(row) for row in rows[:-1]] + [list(rows[-1]) + [self.status]]
+        super().__init__([row[0] if len(row) == 1 else widgets.HBox(row) for row in rows] + [self.image])
         self.add_class(EXPLORER_CLASS)  # how a saved notebook tells the course's explorers (still_widgets) apart
         self.update()
 
@@ -129,10 +138,30 @@ class Explorer(widgets.VBox):
         raise NotImplementedError
 
     def update(self, change=None):
-        """Recompute the numbers for the current control values and redraw the picture."""
-        self.data = self.compute()
-        self.draw(self.data)
-        self.image.value = self._figure.png()
+        """Recompute the numbers for the current control values and redraw the picture.
+
+        A timer shows BUSY_TEXT if this takes longer than BUSY_AFTER seconds. (The work runs in the kernel's main
+        thread; the timer's thread sends the status to the browser while it runs, as any widget change is sent.)
+        """
+        with self._busy_lock:
+            self._computing = True
+        timer = threading.Timer(self.BUSY_AFTER, self._show_busy)
+        timer.daemon = True
+        timer.start()
+        try:
+            self.data = self.compute()
+            self.draw(self.data)
+            self.image.value = self._figure.png()
+        finally:
+            timer.cancel()
+            with self._busy_lock:  # a timer that fired just now cannot show "computing" after this
+                self._computing = False
+                self.status.value = ""
+
+    def _show_busy(self):
+        with self._busy_lock:
+            if self._computing:
+                self.status.value = self.BUSY_TEXT
 
 
 def loss_axis(ax, steps, low, high, label="loss"):
