@@ -66,6 +66,7 @@ notebooks: setup
 # The figures the issues ask for (widget latency, ...); not part of `make test`.
 benchmarks: setup
 	$(BIN)/python benchmarks/widget_latency.py
+	$(BIN)/python benchmarks/widget_memory.py
 	$(BIN)/python benchmarks/notebook_runtime.py
 	$(BIN)/python benchmarks/mlp_epoch.py
 	$(BIN)/python benchmarks/mnist_accuracy.py
