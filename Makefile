@@ -21,7 +21,7 @@ endif
 .PHONY: setup lab test test-fast notebooks benchmarks lock latest clean
 
 $(STAMP): requirements.txt pyproject.toml binder/jupyterlab-overrides.json binder/jupyter_server_config.json \
-          tools/install_server_config.py
+          binder/ipython_kernel_config.json tools/install_jupyter_settings.py
 	@test -x $(BIN)/python || { \
 	    $(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11))' || \
 	        { echo "error: the course needs Python 3.11 or newer; run: make PYTHON=/path/to/python3.11 $(MAKECMDGOALS)" >&2; exit 1; }; \
@@ -32,8 +32,8 @@ $(STAMP): requirements.txt pyproject.toml binder/jupyterlab-overrides.json binde
 	@# Start a notebook's kernel on opening instead of asking with a "Select Kernel" dialog.
 	mkdir -p $(VENV)/share/jupyter/lab/settings
 	cp binder/jupyterlab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
-	@# A notebook saved after its explorer ran keeps its state and is stored as a still picture (course_lib.still_widgets).
-	$(BIN)/python tools/install_server_config.py
+	@# Saved explorers are stored as still pictures (course_lib.still_widgets); a NameError says to run the cells above.
+	$(BIN)/python tools/install_jupyter_settings.py
 	@touch $(STAMP)
 
 setup: $(STAMP)

@@ -5,9 +5,10 @@ statistics), ``gradcheck``, ``optim`` (SGD, RMSprop, Adam, AdamW), ``train`` (``
 loop), ``clip``, ``schedules``, ``convergence`` (quadratics, chapter 04), ``regularization``, ``pruning``,
 ``quantization``, ``weightnorm``, ``data`` (synthetic data sets, MNIST), ``mnist_tools`` (confusion matrix, image
 grids), ``transfer`` (freezing and reusing layers), ``autoencoder`` (tied weights), ``importance`` (permutation
-importance), ``progress`` (a one-line progress display), ``still_widgets`` (saved explorers as still pictures);
-three packages with a module per chapter: ``experiments`` (the numbers behind the explorers, numpy only),
-``widgets`` (the interactive explorers, ipywidgets and matplotlib) and ``exercises`` (checkers).
+importance), ``progress`` (a one-line progress display), ``still_widgets`` (saved explorers as still pictures),
+``ipython_hints`` (a NameError's hint); three packages with a module per chapter: ``experiments`` (the numbers
+behind the explorers, numpy only), ``widgets`` (the interactive explorers, ipywidgets and matplotlib) and
+``exercises`` (checkers).
 Numerics use numpy only. Weights have shape ``(fan_in, fan_out)``; a layer computes ``x @ W + b``.
 """
 

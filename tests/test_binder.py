@@ -161,9 +161,10 @@ def test_binder_build_emulated_in_a_clean_python_311_venv(tmp_path):
         f"postBuild did not put the four MNIST files into the loader's cache {cached}")
     overrides = venv / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
     assert json.loads(overrides.read_text()) == json.loads((repo / "binder" / "jupyterlab-overrides.json").read_text())
-    server_config = json.loads((venv / "etc" / "jupyter" / "jupyter_server_config.json").read_text())
-    for section, settings in json.loads((repo / "binder" / "jupyter_server_config.json").read_text()).items():
-        assert server_config[section].items() >= settings.items(), f"postBuild did not install {section} settings"
+    for name, folder in [("jupyter_server_config.json", "jupyter"), ("ipython_kernel_config.json", "ipython")]:
+        installed = json.loads((venv / "etc" / folder / name).read_text())
+        for section, settings in json.loads((repo / "binder" / name).read_text()).items():
+            assert installed[section].items() >= settings.items(), f"postBuild did not install {name}'s {section}"
     # The cache alone is enough now: load MNIST without COURSE_DATA_DIR and without downloading.
     offline = {k: v for k, v in env.items() if k != "COURSE_DATA_DIR"}
     code = ("import course_lib, course_lib.data as d; (x, y), (xt, yt) = d.load_mnist(download=False, progress=False);"

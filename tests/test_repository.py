@@ -68,8 +68,8 @@ def test_binder_installs_the_tested_environment():
     hook = json.loads((binder / "jupyter_server_config.json").read_text())["ContentsManager"]["pre_save_hook"]
     module, name = hook.rsplit(".", 1)
     assert callable(getattr(importlib.import_module(module), name))
-    assert "tools/install_server_config.py" in post_build
-    assert "tools/install_server_config.py" in (ROOT / "Makefile").read_text()
+    assert "tools/install_jupyter_settings.py" in post_build
+    assert "tools/install_jupyter_settings.py" in (ROOT / "Makefile").read_text()
 
 
 def test_ci_and_readme_use_the_two_commands():

@@ -1,0 +1,55 @@
+"""Add the course's settings for the Jupyter server and the IPython kernel to this Python environment, keeping any
+settings already there:
+
+    binder/jupyter_server_config.json   ->  <sys.prefix>/etc/jupyter/jupyter_server_config.json
+    binder/ipython_kernel_config.json   ->  <sys.prefix>/etc/ipython/ipython_kernel_config.json
+
+    python tools/install_jupyter_settings.py        # run by `make setup` and binder/postBuild
+
+The server's: a notebook a learner saves stores each explorer as a still picture (course_lib.still_widgets). The
+kernel's: a NameError says to run the cells above after a restart (course_lib.ipython_hints). (The server reads
+general settings from ``jupyter_server_config.json`` in each config directory; ``jupyter_server_config.d/`` next
+to it only enables server extensions.)
+"""
+
+import json
+import sys
+from pathlib import Path
+
+BINDER = Path(__file__).resolve().parents[1] / "binder"
+SETTINGS = {  # the course's file -> where this environment's server or kernel reads it
+    "jupyter_server_config.json": ("etc", "jupyter", "jupyter_server_config.json"),
+    "ipython_kernel_config.json": ("etc", "ipython", "ipython_kernel_config.json"),
+}
+
+
+def merged(old, new):
+    """``old`` with ``new``'s settings added: sections merged, lists joined without repeats, other values replaced."""
+    result = dict(old)
+    for key, value in new.items():
+        if isinstance(value, dict) and isinstance(old.get(key), dict):
+            result[key] = merged(old[key], value)
+        elif isinstance(value, list) and isinstance(old.get(key), list):
+            result[key] = old[key] + [item for item in value if item not in old[key]]
+        else:
+            result[key] = value
+    return result
+
+
+def install(source, target):
+    config = json.loads(target.read_text()) if target.exists() else {}
+    config = merged(config, json.loads(source.read_text()))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_suffix(".tmp")
+    temporary.write_text(json.dumps(config, indent=2) + "\n")
+    temporary.replace(target)  # atomically: a server or kernel starting now reads the old file or the new one
+    print(f"{target}: {', '.join(sorted(config))}")
+
+
+def main():
+    for name, parts in SETTINGS.items():
+        install(BINDER / name, Path(sys.prefix).joinpath(*parts))
+
+
+if __name__ == "__main__":
+    main()
