@@ -1,6 +1,7 @@
 """course_lib.exercises: each checker accepts its reference solution and rejects typical mistakes."""
 
 import math
+import re
 import runpy
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 import course_lib
 from course_lib import exercises, init, nn
 from course_lib.exercises import EXERCISES, Result, grade
+from course_lib.exercises._grading import SOLUTION_FILES
 
 SOLUTIONS = Path(__file__).resolve().parents[1] / "solutions"
 
@@ -87,14 +89,14 @@ def clip_always(grads, max_norm):
 WRONG = {
     "dense_forward": [
         (lambda x, W, b: x @ W, "the bias is missing"),
-        (lambda x, W, b: W @ x + b, "your function raised ValueError"),
+        (lambda x, W, b: W @ x + b, "the shapes do not fit"),
         (lambda x, W, b: (x @ W + b).T, "result has shape (2, 1), expected (1, 2)"),
         (lambda x, W, b: x @ W - b, "wrong values"),
         (lambda x, W, b: None, "result has shape ()"),
     ],
     "dense_backward": [
         (lambda x, W, dz: (dz @ W.T, x.T @ dz, dz.mean(axis=0)), "db is the mean over the batch, not the sum"),
-        (lambda x, W, dz: (dz @ W, x.T @ dz, dz.sum(axis=0)), "your function raised ValueError"),
+        (lambda x, W, dz: (dz @ W, x.T @ dz, dz.sum(axis=0)), "the shapes do not fit"),
         (lambda x, W, dz: (dz @ W.T, dz.T @ x, dz.sum(axis=0)), "dW has shape (2, 3), expected (3, 2)"),
         (lambda x, W, dz: (2 * dz @ W.T, x.T @ dz, dz.sum(axis=0)), "dx has wrong values"),
         (lambda x, W, dz: (dz @ W.T, x.T @ dz), "return the tuple (dx, dW, db)"),
@@ -114,7 +116,7 @@ WRONG = {
         (lambda shape, rng: np.random.default_rng().normal(0, math.sqrt(2 / shape[0]), shape), "different weights"),
         (lambda shape, rng: rng.normal(0, math.sqrt(2 / sum(shape)), shape), "that is Xavier's"),
         (lambda shape, rng: rng.normal(0, 2 / shape[0], shape), "you used the variance 2 / fan_in as the std"),
-        (lambda shape, rng: rng.normal(0, math.sqrt(1 / shape[0]), shape), "expected 0.0447 = sqrt(2 / fan_in)"),
+        (lambda shape, rng: rng.normal(0, math.sqrt(1 / shape[0]), shape), "expected 0.0447 for fan_in = 1000"),
         (lambda shape, rng: rng.normal(0, math.sqrt(2 / shape[0]), shape[::-1]), "result has shape (400, 1000)"),
         (lambda shape, rng: rng.normal(1, math.sqrt(2 / shape[0]), shape), "the mean is"),
     ],
@@ -162,7 +164,7 @@ WRONG = {
     "bias_correction": [
         (lambda m, v, t, b1, b2: (m, v), "m_hat equals m"),
         (lambda m, v, t, b1, b2: (m / (1 - b1 ** (t - 1)) if t > 1 else m / (1 - b1), v / (1 - b2**t)), "beta1**(t-1)"),
-        (lambda m, v, t, b1, b2: (m / (1 - b1**t), v / (1 - b1**t)), "with beta2, not beta1"),
+        (lambda m, v, t, b1, b2: (m / (1 - b1**t), v / (1 - b1**t)), "v_hat is corrected with beta1"),
         (lambda m, v, t, b1, b2: m / (1 - b1**t), "return the pair (m_hat, v_hat)"),
     ],
     "rmsprop_update": [
@@ -477,3 +479,135 @@ def test_permutation_drop_accepts_an_in_place_shuffle_of_a_copy_and_tied_grad_as
 
     assert grade("permutation_drop", shuffle_a_copy).passed
     assert grade("tied_weight_grad", lambda x, h, dz, dx_hat: (x.T @ dz + dx_hat.T @ h).tolist()).passed
+
+
+# --------------------------------------------------------------------------------------------------
+# hints that teach: a FAIL diagnoses, points to what to re-read, names the solution file, and keeps the answer there
+# --------------------------------------------------------------------------------------------------
+
+STUCK = re.compile(r"\n  Stuck\? `%load \.\./(solutions/\d\d_\w+\.py)` loads the reference solution\.$")
+
+
+@pytest.mark.parametrize("name", sorted(EXERCISES))
+def test_every_exercise_knows_its_existing_solution_file(name):
+    path = SOLUTIONS.parent / SOLUTION_FILES[name]
+    assert path.is_file() and path == solution_file(name)
+
+
+@pytest.mark.parametrize(
+    "name, wrong", [(name, f) for name, cases in WRONG.items() for f, _ in cases]
+    + [(name, value) for name in sorted(EXERCISES) for value in (None, raiser(RuntimeError("boom")))],
+)
+def test_every_fail_ends_by_naming_the_existing_solution_file(name, wrong):
+    message = grade(name, wrong).message
+    assert message.startswith(f"FAIL {name}:")
+    found = STUCK.search(message)
+    assert found, message
+    assert found.group(1) == SOLUTION_FILES[name] and (SOLUTIONS.parent / found.group(1)).is_file()
+    assert found.group(1).endswith(f"_{name}.py")
+
+
+def test_not_done_and_pass_do_not_change():
+    """Notebooks are committed with their NOT DONE output: its text stays as it was, without the solution line."""
+    assert grade("dense_forward", stub).message == (
+        "NOT DONE dense_forward: not done yet. Replace `raise NotImplementedError` with your code and run the cell "
+        "again.")
+    assert grade("dense_forward", lambda x, W, b: x @ W + b).message == (
+        "PASS dense_forward: z = x @ W + b is right on 3 cases of different shapes.")
+
+
+def max_w_quantize(w, bits):  # max(w) where max|w| belongs: right as long as the largest weight is positive
+    scale = w.max() / ((2**bits - 1) / 2)
+    return np.clip(np.round(w / scale), -(2 ** (bits - 1)), 2 ** (bits - 1) - 1), scale
+
+
+# (name, realistic wrong answer, the diagnosis it must get, answer strings the message must not contain)
+TEACHING = [
+    ("dense_forward", lambda x, W, b: W @ x + b, "the shapes do not fit", ["x @ W + b", "x @ W", "compute"]),
+    ("dense_forward", lambda x, W, b: (x @ W + b).T, "expected (1, 2): the shape of the transpose", ["x @ W + b"]),
+    ("dense_forward", lambda x, W, b: x @ W, "the bias is missing", ["x @ W + b", "add b"]),
+    ("dense_backward", lambda x, W, dz: (dz @ W.T, x.T @ dz, dz.mean(axis=0)), "db is the mean over the batch",
+     ["dz.sum(axis=0)", "sum(axis=0)"]),
+    ("dense_backward", lambda x, W, dz: (dz @ W.T, dz.T @ x, dz.sum(axis=0)), "dW has shape (2, 3), expected (3, 2)",
+     ["x.T @ dz", "dz @ W.T"]),
+    ("xavier_std", lambda fan_in, fan_out: math.sqrt(2 / fan_in), "that is He's formula",
+     ["2 / (fan_in + fan_out)", "Var ="]),
+    ("xavier_std", lambda fan_in, fan_out: 2 / (fan_in + fan_out), "the variance, not the standard deviation",
+     ["square root", "sqrt(2 / (fan_in + fan_out))"]),
+    ("he_normal", lambda shape, rng: rng.normal(0, math.sqrt(2 / shape[1]), shape), "you used the wrong fan",
+     ["shape[0]", "sqrt(2 / fan_in)", "fan_in ="]),
+    ("he_normal", lambda shape, rng: rng.normal(0, math.sqrt(1 / shape[0]), shape), "expected 0.0447",
+     ["sqrt(2 / fan_in)"]),
+    ("truncated_normal", clipped_normal, "that is clipping, not truncation", ["redraw"]),
+    ("stable_softmax", lambda z: np.exp(z) / np.exp(z).sum(axis=1, keepdims=True), "nan or inf",
+     ["each row's maximum", "max(axis=1", "z - z.max"]),
+    ("clip_grad_norm", clip_not_in_place, "the gradients did not change", ["g *= factor", "*="]),
+    ("clip_grad_norm", clip_each_separately, "each gradient on its own", ["max_norm / total_norm"]),
+    ("prior_bias", lambda y, k: np.bincount(y, minlength=k) / len(y), "the class frequencies",
+     ["take their log", "log(count"]),
+    ("momentum_update", lambda w, v, g, lr, beta: (w - lr * (beta * v + (1 - beta) * g), beta * v + (1 - beta) * g),
+     "EMA form", ["v = beta v + g", "beta * v + g"]),
+    ("optimal_momentum", lambda k: (k**0.5 - 1) / (k**0.5 + 1), "the convergence rate", ["square", "^2"]),
+    ("bias_correction", lambda m, v, t, b1, b2: (m, v), "m_hat equals m", ["1 - beta1**t", "divide"]),
+    ("rmsprop_update", lambda w, s, g, lr, a, eps: (w - lr * g / np.sqrt(a * s + (1 - a) * g**2 + eps),
+                                                    a * s + (1 - a) * g**2), "eps is inside", ["sqrt(s) + eps"]),
+    ("l2_penalty", lambda W, s: (s * np.sum(W**2), s * W), "has no 1/2", ["(strength / 2) * sum", "sum W^2."]),
+    ("soft_threshold", lambda w, t: w - t * np.sign(w), "crossed zero", ["max(|w| - threshold, 0)", "np.sign"]),
+    ("prune_mask", lambda w, s: np.abs(w) > np.quantile(np.abs(w), s), "expected round(sparsity * n)",
+     ["argsort", "drop the first"]),
+    ("symmetric_quantize", max_w_quantize, "scale comes from max(w) = 1, but the weight -2 is further from 0",
+     ["max|w| /", "np.abs(w)", "(qmax - qmin) / 2"]),
+    ("symmetric_quantize", WRONG["symmetric_quantize"][0][0], "scale is max|w| / 127",
+     ["(qmax - qmin) / 2", "max|w| / 127.5"]),
+    ("accuracy_from_logits", lambda logits, y: logits.argmax(axis=1) == y, "return one number",
+     ["argmax(axis=1)", "np.mean("]),
+    ("confusion_matrix", confusion_counting_pairs_once, "counted once, however often it occurs",
+     ["np.add.at(C", "(y_true, y_pred), 1)"]),
+    ("tied_weight_grad", lambda x, h, dz, dx_hat: x.T @ dz, "only the encoder's gradient",
+     ["dx_hat.T @ h", "x.T @ dz + "]),
+    ("permutation_drop", drop_shuffling_x_in_place, "your function changed x", ["x.copy()", "x_shuffled"]),
+]
+
+
+@pytest.mark.parametrize("name, wrong, diagnosis, answers", TEACHING, ids=[f"{t[0]}-{t[2][:30]}" for t in TEACHING])
+def test_a_fail_diagnoses_names_the_solution_and_keeps_the_answer_out(name, wrong, diagnosis, answers):
+    message = grade(name, wrong).message
+    assert message.startswith(f"FAIL {name}:") and diagnosis in message, message
+    assert f"`%load ../{SOLUTION_FILES[name]}`" in message
+    assert "Hint: " in message, message  # every one of these mistakes gets a pointer, not only a verdict
+    for answer in answers:
+        assert answer not in message, f"{answer!r} gives the answer away:\n{message}"
+
+
+def test_matmul_shape_error_gets_the_course_message():
+    message = grade("dense_forward", lambda x, W, b: W @ x + b).message
+    lines = message.split("\n")
+    assert lines[0] == ("FAIL dense_forward: the shapes do not fit: an operation in your function got arrays whose "
+                        "shapes do not match; it was given x (1, 3), W (3, 2), b (2,)")
+    assert lines[1].startswith("  Hint: ") and "shape table of chapter 00" in lines[1]
+    assert "W of shape (fan_in, fan_out)" in lines[1]
+    assert lines[2].startswith("  (numpy said: matmul:") and "gufunc" not in message and len(lines[2]) < 140
+    assert lines[3].startswith("  Stuck?") and len(lines) == 4
+    assert "your function raised" not in message and "Traceback" not in message
+
+
+@pytest.mark.parametrize("name, wrong, given, numpy_words", [
+    ("stable_softmax", lambda z: np.exp(z) / np.exp(z).sum(axis=1), "z (3, 4)", "could not be broadcast"),
+    ("he_normal", lambda shape, rng: rng.normal(size=shape).reshape(shape[1], 3), "shape = (1000, 400)",
+     "cannot reshape"),
+    ("dense_backward", lambda x, W, dz: (np.dot(dz, W), x.T @ dz, dz.sum(axis=0)), "x (1, 3), W (3, 2), dz (1, 2)",
+     "not aligned"),
+    ("tied_weight_grad", lambda x, h, dz, dx_hat: x @ dz, "x (3, 4), h (3, 4), dz (3, 4), dx_hat (3, 4)", "matmul"),
+    ("clip_grad_norm", lambda grads, max_norm: grads[0] @ np.ones(3), "grads [(2,), (2, 1)], max_norm = 1.0",
+     "matmul"),
+])
+def test_numpy_shape_errors_become_one_course_message(name, wrong, given, numpy_words):
+    message = grade(name, wrong).message
+    assert message.startswith(f"FAIL {name}: the shapes do not fit") and f"it was given {given}" in message, message
+    assert "shape table of chapter 00" in message and numpy_words in message.split("\n")[2]
+    assert "gufunc" not in message and "Traceback" not in message
+
+
+def test_other_value_errors_stay_as_they_were():
+    message = grade("dense_forward", raiser(ValueError("bad shape"))).message
+    assert "your function raised ValueError: bad shape" in message and "the shapes do not fit" not in message

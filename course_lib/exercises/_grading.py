@@ -5,11 +5,13 @@ with ``check_NAME = _printer(name)``; ``course_lib.exercises`` imports every cha
 exercise is registered once the package is imported.
 """
 
+import inspect
+import re
 from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["Result", "grade", "EXERCISES"]
+__all__ = ["Result", "grade", "EXERCISES", "SOLUTION_FILES"]
 
 
 class Result(NamedTuple):
@@ -24,20 +26,30 @@ class Result(NamedTuple):
 class _Wrong(Exception):
     """Raised by a grader: what was wrong, and a hint."""
 
-    def __init__(self, what, hint=""):
+    def __init__(self, what, hint="", detail=""):
         super().__init__(what)
-        self.what, self.hint = what, hint
+        self.what, self.hint, self.detail = what, hint, detail
 
 
 EXERCISES = {}  # name -> grader(fn) returning the pass message or raising _Wrong
+SOLUTION_FILES = {}  # name -> its reference solution, "solutions/NN_name.py", NN the chapter of the grader's module
 
 
 def _exercise(name):
     def register(grader):
+        chapter = re.search(r"\bch(\d\d)_\w+$", grader.__module__)
+        if chapter is None:
+            raise ValueError(f"{grader.__module__} is no chapter module chNN_...: where is {name}'s solution?")
         EXERCISES[name] = grader
+        SOLUTION_FILES[name] = f"solutions/{chapter.group(1)}_{name}.py"
         return grader
 
     return register
+
+
+def _stuck(name):
+    """The last line of every FAIL: where the answer is (not in the hint)."""
+    return f"\n  Stuck? `%load ../{SOLUTION_FILES[name]}` loads the reference solution."
 
 
 def grade(name, function):
@@ -46,7 +58,7 @@ def grade(name, function):
         raise ValueError(f"unknown exercise {name!r}; valid: {', '.join(sorted(EXERCISES))}")
     if not callable(function):
         return Result("fail", f"FAIL {name}: pass the function itself, e.g. check_{name}({name}), "
-                              f"not {type(function).__name__}.")
+                              f"not {type(function).__name__}.{_stuck(name)}")
     try:
         detail = EXERCISES[name](function)
     except NotImplementedError:
@@ -54,17 +66,67 @@ def grade(name, function):
                                   "with your code and run the cell again.")
     except _Wrong as wrong:
         hint = f"\n  Hint: {wrong.hint}" if wrong.hint else ""
-        return Result("fail", f"FAIL {name}: {wrong.what}{hint}")
+        numpy_line = f"\n  {wrong.detail}" if wrong.detail else ""
+        return Result("fail", f"FAIL {name}: {wrong.what}{hint}{numpy_line}{_stuck(name)}")
     return Result("pass", f"PASS {name}: {detail}")
 
 
+# numpy's words for "these shapes do not fit": matmul (core dimension, gufunc), broadcasting, reshape, np.dot
+_SHAPE_ERRORS = re.compile(r"mismatch in its core dimension|gufunc signature|could not be broadcast|cannot reshape"
+                           r"|not aligned|does not have enough dimensions")
+SHAPE_CONVENTION = ("re-read the shape table of chapter 00 ('One layer: many neurons at once'): one example per row, "
+                    "W of shape (fan_in, fan_out), b of shape (fan_out,). A @ B needs A's last size equal to B's "
+                    "first; + and * need shapes that broadcast.")
+
+
+def _describe(value):
+    """How the shape message names one input: its shape, or its value if it is a number."""
+    if isinstance(value, np.ndarray):
+        return str(value.shape)
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, np.ndarray) for v in value):
+        return "[" + ", ".join(str(v.shape) for v in value) + "]"
+    if isinstance(value, (bool, int, float, np.number)) or (
+            isinstance(value, tuple) and all(isinstance(v, (int, np.integer)) for v in value)):
+        return f"= {value}"
+    return None  # a generator, a function: no shape to tell
+
+
+def _inputs(function, args):
+    """'x (1, 3), W (3, 2), b (2,)': the inputs the learner's function was given, under its own parameter names."""
+    try:
+        names = [p.name for p in inspect.signature(function).parameters.values()
+                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        names = []
+    names += [f"argument {i + 1}" for i in range(len(names), len(args))]
+    described = ((name, _describe(arg)) for name, arg in zip(names, args))
+    return ", ".join(f"{name} {text}" for name, text in described if text is not None)
+
+
+def _numpy_said(error):
+    """numpy's message, shortened to one line without the gufunc signature."""
+    said = re.sub(r",? with gufunc signature \S+", "", str(error)).replace("\n", " ")
+    return f"(numpy said: {said[:140]}{'...' if len(said) > 140 else ''})"
+
+
 def _call(function, *args, case="", hint=""):
-    """Call the learner's function; report an exception as one line instead of a traceback."""
+    """Call the learner's function; report an exception as one line instead of a traceback.
+
+    numpy's shape errors become the course's words: the shapes do not fit, the shapes the function was given, and
+    the shape convention to re-read; numpy's own message comes last, shortened."""
     try:
         with np.errstate(all="ignore"):
             return function(*args)
     except NotImplementedError:
         raise
+    except ValueError as error:
+        if not _SHAPE_ERRORS.search(str(error)):
+            raise _Wrong(f"your function raised ValueError: {error}{case}", hint) from None
+        given = _inputs(function, args)
+        raise _Wrong("the shapes do not fit: an operation in your function got arrays whose shapes do not match"
+                     + (f"; it was given {given}" if given else ""),
+                     f"{hint} Then {SHAPE_CONVENTION}" if hint else SHAPE_CONVENTION[0].upper() + SHAPE_CONVENTION[1:],
+                     _numpy_said(error)) from None
     except Exception as error:  # noqa: BLE001 - any error of the learner's code becomes feedback
         raise _Wrong(f"your function raised {type(error).__name__}: {error}{case}", hint) from None
 

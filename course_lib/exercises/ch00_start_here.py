@@ -16,16 +16,23 @@ def _grade_dense_forward(fn):
         W = rng.normal(size=(fan_in, fan_out))
         b = rng.normal(size=fan_out)
         case = f" (x {x.shape}, W {W.shape}, b {b.shape})"
-        z = _as_array(_call(fn, x, W, b, case=case, hint="x is (batch, fan_in), W is (fan_in, fan_out): "
-                                                          "compute x @ W + b."), "the result")
+        z = _as_array(_call(fn, x, W, b, case=case, hint="x holds one example per row, (batch, fan_in), and W is "
+                                                          "(fan_in, fan_out), not PyTorch's (fan_out, fan_in)."),
+                      "the result")
         expected = x @ W + b
         if z.shape != expected.shape:
-            raise _Wrong(f"result has shape {z.shape}, expected {expected.shape}{case}",
-                         "W has shape (fan_in, fan_out) and x one example per row: z = x @ W + b.")
+            transposed = ": the shape of the transpose, (fan_out, batch)" if z.shape == expected.shape[::-1] else ""
+            raise _Wrong(f"result has shape {z.shape}, expected {expected.shape}{transposed}{case}",
+                         "z has one row per example and one column per neuron, (batch, fan_out): check the notation "
+                         "in chapter 00's shape table ('One layer: many neurons at once').")
         if np.allclose(z, x @ W):
-            raise _Wrong(f"the bias is missing{case}", "add b; it broadcasts over the rows of x @ W.")
+            raise _Wrong(f"the bias is missing{case}",
+                         "every neuron has a bias, added to every example: see the row of b in chapter 00's shape "
+                         "table ('One layer: many neurons at once').")
         if not np.allclose(z, expected):
-            raise _Wrong(f"wrong values{case}", "z = x @ W + b (matrix product, not element-wise *).")
+            raise _Wrong(f"wrong values{case}",
+                         "each neuron adds up its inputs times their weights, plus its bias (a matrix product, not an "
+                         "element-wise one): re-read 'One neuron' and 'One layer: many neurons at once' in chapter 00.")
     return "z = x @ W + b is right on 3 cases of different shapes."
 
 
@@ -37,14 +44,17 @@ def _grade_dense_backward(fn):
         W = rng.normal(size=(fan_in, fan_out))
         dz = rng.normal(size=(n, fan_out))
         case = f" (x {x.shape}, W {W.shape}, dz {dz.shape})"
-        out = _call(fn, x, W, dz, case=case, hint="check each shape: dx like x, dW like W, db like b.")
+        out = _call(fn, x, W, dz, case=case, hint="check each shape: dx like x, dW like W, db like b (chapter 00, "
+                                                   "'Loss and the backward pass').")
         if not isinstance(out, (tuple, list)) or len(out) != 3:
             raise _Wrong(f"return the tuple (dx, dW, db), got {type(out).__name__}{case}")
         dx, dW, db = (_as_array(v, name) for v, name in zip(out, ("dx", "dW", "db")))
         expected = {"dx": dz @ W.T, "dW": x.T @ dz, "db": dz.sum(axis=0)}
-        hints = {"dx": "dx = dz @ W.T: each input feeds every unit through W.",
-                 "dW": "dW = x.T @ dz: shape (fan_in, fan_out), like W.",
-                 "db": "db = dz.sum(axis=0): the bias is added to every example, so its gradient sums them."}
+        backward = "chapter 00, 'Loss and the backward pass'"
+        hints = {"dx": f"dx has x's shape, and each input reaches every neuron through W: re-read da in {backward}.",
+                 "dW": f"dW has W's shape (fan_in, fan_out), one entry per weight: re-read dW in {backward}.",
+                 "db": f"the bias is added to every example, so every example contributes to its gradient; the 1/n of "
+                       f"the mean loss is already in dz: re-read db in {backward}."}
         for name, got in (("dx", dx), ("dW", dW), ("db", db)):
             want = expected[name]
             if got.shape != want.shape:

@@ -8,6 +8,9 @@ from ._grading import _as_array, _call, _exercise, _printer, _Wrong
 
 __all__ = ["check_l2_penalty", "check_soft_threshold"]
 
+_PENALTIES = "chapter 06, section 2 'The two penalties and their gradients'"
+_L1 = "chapter 06, section 3 'L1 sets weights to exactly 0; L2 only shrinks them'"
+
 
 @_exercise("l2_penalty")
 def _grade_l2_penalty(fn):
@@ -26,16 +29,19 @@ def _grade_l2_penalty(fn):
         raise _Wrong(f"grad has shape {grad.shape}, expected W's shape {W.shape}", "one gradient entry per weight.")
     if math.isclose(value, strength * np.sum(W**2)) and np.allclose(grad, want_grad):
         raise _Wrong(f"penalty {value:g} has no 1/2, but your gradient is strength * W",
-                     "the derivative of strength * W^2 is 2 strength W: with gradient strength * W, "
-                     "the penalty is (strength / 2) * sum W^2.")
+                     f"penalty and gradient must match: differentiate your penalty and compare; re-read how "
+                     f"{_PENALTIES} scales the L2 penalty.")
     if np.allclose(grad, 2 * want_grad):
-        raise _Wrong("grad is 2 * strength * W", "with penalty (strength / 2) sum W^2 the gradient is strength * W.")
+        raise _Wrong("grad is 2 * strength * W",
+                     f"differentiate the penalty as {_PENALTIES} writes it: check the constant factor.")
     if np.allclose(grad, strength * np.sign(W)):
-        raise _Wrong("grad is strength * sign(W): that is L1's", "L2's gradient is proportional to W itself.")
+        raise _Wrong("grad is strength * sign(W): that is L1's",
+                     f"L1 and L2 have different gradients: compare them in {_PENALTIES}.")
     if not math.isclose(value, want_value):
-        raise _Wrong(f"penalty is {value:g}, expected {want_value:g}", "(strength / 2) * np.sum(W**2).")
+        raise _Wrong(f"penalty is {value:g}, expected {want_value:g}", f"re-read the L2 penalty in {_PENALTIES}.")
     if not np.allclose(grad, want_grad):
-        raise _Wrong(f"grad is {grad.tolist()}, expected {want_grad.tolist()}", "grad = strength * W.")
+        raise _Wrong(f"grad is {grad.tolist()}, expected {want_grad.tolist()}",
+                     f"the gradient is the derivative of the penalty with respect to each weight ({_PENALTIES}).")
     return "penalty (strength/2) sum W^2 and gradient strength W: the gradient of that penalty."
 
 
@@ -47,19 +53,21 @@ def _grade_soft_threshold(fn):
     got = _as_array(_call(fn, w.copy(), threshold, case=case), "the result")
     want = np.sign(w) * np.maximum(np.abs(w) - threshold, 0)
     if got.shape != w.shape:
-        raise _Wrong(f"result has shape {got.shape}, expected {w.shape}{case}")
+        raise _Wrong(f"result has shape {got.shape}, expected {w.shape}{case}", "one result per weight.")
     if np.allclose(got, w - threshold * np.sign(w)):
         raise _Wrong(f"small weights crossed zero: {np.round(got, 3).tolist()}{case}",
-                     "that is a subgradient step; stop at zero: max(|w| - threshold, 0), with w's sign.")
+                     f"that is a subgradient step: soft thresholding shrinks |w| by threshold but never past 0. "
+                     f"Re-read {_L1}.")
     if np.allclose(got, np.where(np.abs(w) > threshold, w, 0)):
         raise _Wrong(f"large weights were not shrunk{case}",
                      "that is hard thresholding (pruning); soft thresholding also moves the survivors "
                      "toward 0 by threshold.")
     if np.allclose(got, np.maximum(np.abs(w) - threshold, 0)):
-        raise _Wrong(f"negative weights became positive{case}", "multiply by np.sign(w).")
+        raise _Wrong(f"negative weights became positive{case}",
+                     f"shrinking changes a weight's magnitude, not its sign ({_L1}).")
     if not np.allclose(got, want):
         raise _Wrong(f"got {np.round(got, 3).tolist()}, expected {np.round(want, 3).tolist()}{case}",
-                     "sign(w) * max(|w| - threshold, 0).")
+                     f"re-read soft thresholding in {_L1}.")
     return (f"sign(w) max(|w| - t, 0): {int(np.sum(want == 0))} of {w.size} weights exactly 0, the others shrunk "
             "by t (the proximal step of L1).")
 

@@ -8,6 +8,9 @@ from ._grading import _as_array, _call, _exercise, _printer, _Wrong
 
 __all__ = ["check_prune_mask", "check_symmetric_quantize"]
 
+_PRUNING = "chapter 07, section 2 'Magnitude pruning, to an exact sparsity'"
+_QUANTIZATION = "chapter 07, section 6 'Quantization: fewer bits per weight'"
+
 
 @_exercise("prune_mask")
 def _grade_prune_mask(fn):
@@ -28,15 +31,17 @@ def _grade_prune_mask(fn):
                          "True means kept: keep the large weights.")
         if zeros != count:
             raise _Wrong(f"{zeros} weights pruned, expected round(sparsity * n) = {count}{case}",
-                         "a threshold from np.quantile or int(sparsity * n) misses the count on ties "
-                         "or on rounding: sort the magnitudes (np.argsort) and drop the first count.")
+                         f"a threshold from np.quantile or int(sparsity * n) misses the count on ties or on rounding: "
+                         f"re-read how {_PRUNING} reaches the exact count.")
         kept, dropped = np.abs(w[mask]), np.abs(w[~mask])
         if kept.size and dropped.size and dropped.max() > kept.min():
             signed = np.argsort(w.ravel(), kind="stable")[:count]
             if set(signed) == set(np.flatnonzero(~mask.ravel())):
-                raise _Wrong(f"the most negative weights were pruned{case}", "rank by magnitude: np.abs(w).")
+                raise _Wrong(f"the most negative weights were pruned{case}",
+                             f"magnitude pruning ranks the weights by size, whatever their sign ({_PRUNING}).")
             raise _Wrong(f"a pruned weight (|w| = {dropped.max():.3f}) is larger than a kept one "
-                         f"(|w| = {kept.min():.3f}){case}", "drop the weights with the smallest |w|.")
+                         f"(|w| = {kept.min():.3f}){case}",
+                         f"magnitude pruning removes the weights closest to 0 ({_PRUNING}).")
     return "exactly round(sparsity * n) of the smallest |w| pruned, for sparsity 0 to 1 and with ties."
 
 
@@ -45,7 +50,8 @@ def _grade_symmetric_quantize(fn):
     from ..quantization import quantize
 
     cases = [(np.array([-1.0, -0.5, 0.0, 0.24, 0.26, 1.27]), 8),
-             (np.array([-7.5, -2.5, 0.0, 0.5, 1.5, 7.5]), 4)]  # scale 1 exactly: halves and the clamp at 7
+             (np.array([-7.5, -2.5, 0.0, 0.5, 1.5, 7.5]), 4),  # scale 1 exactly: halves and the clamp at 7
+             (np.array([-2.0, -0.3, 0.0, 0.7, 1.0]), 8)]  # the largest |w| is negative: max(w) is not max|w|
     for w, bits in cases:
         case = f" (w={w.tolist()}, bits={bits})"
         out = _call(fn, w.copy(), bits, case=case)
@@ -55,25 +61,33 @@ def _grade_symmetric_quantize(fn):
         try:
             scale = float(scale)
         except (TypeError, ValueError):
-            raise _Wrong(f"scale should be a number, got {type(scale).__name__}") from None
+            raise _Wrong(f"scale should be a number, got {type(scale).__name__}",
+                         "return the pair (q, scale), scale one float for the whole tensor.") from None
         want_q, want_scale, _ = quantize(w, bits, "symmetric")
         qmax = 2 ** (bits - 1) - 1
         if math.isclose(scale, np.abs(w).max() / qmax):
             raise _Wrong(f"scale is max|w| / {qmax}{case}",
-                         f"PyTorch's symmetric range is [-{qmax + 1}, {qmax}]: scale = max|w| / ((qmax - qmin) / 2) "
-                         f"= max|w| / {(2 * qmax + 1) / 2}.")
+                         f"PyTorch's symmetric range for {bits} bits is [{-qmax - 1}, {qmax}], one value more below 0: "
+                         f"re-read how {_QUANTIZATION} computes the scale from qmin and qmax.")
+        if w.max() < np.abs(w).max() and any(math.isclose(scale, w.max() / d) for d in (qmax, (2 * qmax + 1) / 2)):
+            raise _Wrong(f"scale comes from max(w) = {w.max():g}, but the weight {w.min():g} is further from 0{case}",
+                         f"the range must cover the weights of both signs, by their magnitude ({_QUANTIZATION}).")
         if not math.isclose(scale, want_scale):
-            raise _Wrong(f"scale is {scale:.6g}, expected {want_scale:.6g}{case}", "max|w| / ((qmax - qmin) / 2).")
+            raise _Wrong(f"scale is {scale:.6g}, expected {want_scale:.6g}{case}",
+                         f"re-read the scale of symmetric quantization in {_QUANTIZATION}.")
         if q.shape != w.shape:
-            raise _Wrong(f"q has shape {q.shape}, expected {w.shape}{case}")
+            raise _Wrong(f"q has shape {q.shape}, expected {w.shape}{case}", "one integer per weight.")
         if np.array_equal(q, np.clip(np.floor(w / scale + 0.5), -qmax - 1, qmax)) and not np.array_equal(q, want_q):
             raise _Wrong(f"q is {q.astype(int).tolist()}, expected {want_q.tolist()}{case}",
-                         "np.round rounds halves to even, as PyTorch does; floor(x + 0.5) does not.")
+                         "PyTorch rounds halves to even (2.5 to 2, 3.5 to 4); floor(x + 0.5) rounds every half up. "
+                         "Which numpy rounding rounds halves to even?")
         if np.any(q > qmax) or np.any(q < -qmax - 1):
-            raise _Wrong(f"q is {q.astype(int).tolist()}: outside [{-qmax - 1}, {qmax}]{case}", "clamp with np.clip.")
+            raise _Wrong(f"q is {q.astype(int).tolist()}: outside [{-qmax - 1}, {qmax}]{case}",
+                         f"{bits}-bit integers cannot hold it: values beyond the range saturate at its ends "
+                         f"({_QUANTIZATION}).")
         if not np.array_equal(q, want_q):
             raise _Wrong(f"q is {q.astype(int).tolist()}, expected {want_q.tolist()}{case}",
-                         "q = clip(round(w / scale), qmin, qmax).")
+                         f"re-read how {_QUANTIZATION} maps a weight to its integer.")
     return "scale = max|w| / ((qmax - qmin) / 2), q = clip(round(w / scale)) with PyTorch's rounding, 8 and 4 bits."
 
 

@@ -8,6 +8,9 @@ from ._grading import _as_array, _call, _exercise, _printer, _Wrong
 
 __all__ = ["check_accuracy_from_logits", "check_confusion_matrix"]
 
+_ROWS = "chapter 00's shape table ('One layer: many neurons at once')"
+_ERRORS = "chapter 08, section 8 'What the network gets wrong'"
+
 
 @_exercise("accuracy_from_logits")
 def _grade_accuracy_from_logits(fn):
@@ -21,27 +24,28 @@ def _grade_accuracy_from_logits(fn):
         if n == classes:  # ... and the other half what the argmax over the wrong axis would give
             y[n // 2:] = logits.argmax(axis=0)[n // 2:]
         case = f" (logits of shape {logits.shape})"
-        got = _call(fn, logits.copy(), y.copy(), case=case, hint="the predicted class of row i is "
-                                                                  "logits[i].argmax(); compare it with y[i].")
+        got = _call(fn, logits.copy(), y.copy(), case=case, hint=f"logits has one row per example and one column "
+                                                                  f"per class ({_ROWS}); y one class per example.")
         try:
             got = float(got)
         except (TypeError, ValueError):
             raise _Wrong(f"return one number, the fraction of right predictions, got {type(got).__name__}{case}",
-                         "np.mean(logits.argmax(axis=1) == y) is a number in [0, 1].") from None
+                         "the accuracy is one number in [0, 1], the fraction of examples predicted right.") from None
         want = float(np.mean(predicted == y))
         if math.isclose(got, 100 * want) and want:
             raise _Wrong(f"you returned {got:g}, a percentage{case}", "return the fraction in [0, 1]; "
                                                                         "format it as a percentage with :.1%.")
         if math.isclose(got, want * n) and n > 1 and want:
-            raise _Wrong(f"you returned {got:g}, the number of right predictions{case}", "divide by the number "
-                                                                                         "of examples (np.mean).")
+            raise _Wrong(f"you returned {got:g}, the number of right predictions{case}",
+                         "the accuracy is a fraction of the examples, in [0, 1].")
         if n == classes and math.isclose(got, float(np.mean(logits.argmax(axis=0) == y))) and not math.isclose(
                 got, want):
             raise _Wrong(f"that is the argmax over axis 0, one per class{case}",
-                         "one example per row: the prediction is the argmax over axis=1, the classes.")
+                         f"one example per row, one class per column ({_ROWS}): an example's prediction is read "
+                         "along its row.")
         if not math.isclose(got, want, abs_tol=1e-12):
             raise _Wrong(f"got {got:.4g}, expected {want:.4g}{case}",
-                         "the prediction is the class with the largest logit (argmax), not the logit itself.")
+                         "the prediction is a class index, the class with the largest logit, not a logit value.")
     return "the fraction of rows whose largest logit is at the true class, on 3 cases (the largest logit is the " \
            "most probable class: no softmax needed)."
 
@@ -66,13 +70,14 @@ def _grade_confusion_matrix(fn):
         raise _Wrong(f"you returned fractions{case}", "C[i, j] counts the examples: integers that sum to n.")
     if np.array_equal(got, want.T):
         raise _Wrong(f"rows and columns are swapped{case}",
-                     "rows are the true classes, columns the predicted ones: C[y_true[n], y_pred[n]] += 1.")
+                     f"rows are the true classes, columns the predicted ones ({_ERRORS}).")
     once = np.zeros_like(want)
     once[y_true, y_pred] += 1
     if np.array_equal(got, once):
         raise _Wrong(f"each (true, predicted) pair was counted once, however often it occurs{case}",
-                     "C[y_true, y_pred] += 1 with index arrays adds 1 once per distinct pair (numpy buffers the "
-                     "writes): loop over the examples, or use np.add.at(C, (y_true, y_pred), 1).")
+                     "`+=` with index arrays adds 1 only once per distinct pair (numpy buffers the writes): a "
+                     "repeated pair must count every time. See 'unbuffered' in numpy's documentation of ufunc.at, "
+                     "or count example by example.")
     if not np.array_equal(got, want):
         raise _Wrong(f"got {got.astype(int).tolist()}, expected {want.tolist()}{case}",
                      "C[i, j] = the number of examples of true class i predicted as class j.")
