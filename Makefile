@@ -20,19 +20,19 @@ endif
 
 .PHONY: setup lab test test-fast notebooks benchmarks lock latest clean
 
-$(STAMP): requirements.txt pyproject.toml binder/jupyterlab-overrides.json binder/jupyter_server_config.json \
-          binder/ipython_kernel_config.json tools/install_jupyter_settings.py
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml binder/jupyterlab-overrides.json \
+          binder/jupyter_server_config.json binder/ipython_kernel_config.json tools/install_jupyter_settings.py
 	@test -x $(BIN)/python || { \
 	    $(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11))' || \
 	        { echo "error: the course needs Python 3.11 or newer; run: make PYTHON=/path/to/python3.11 $(MAKECMDGOALS)" >&2; exit 1; }; \
 	    $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@# What learners need (requirements.txt) and the test tools (requirements-dev.txt).
+	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
-	@# Start a notebook's kernel on opening instead of asking with a "Select Kernel" dialog.
-	mkdir -p $(VENV)/share/jupyter/lab/settings
-	cp binder/jupyterlab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
-	@# Saved explorers are stored as still pictures (course_lib.still_widgets); a NameError says to run the cells above.
+	@# JupyterLab: a notebook's kernel starts on opening (no "Select Kernel" dialog), no news pop-up; the server:
+	@# saved explorers are stored as still pictures (course_lib.still_widgets); the kernel: a NameError says to run
+	@# the cells above. See tools/install_jupyter_settings.py.
 	$(BIN)/python tools/install_jupyter_settings.py
 	@touch $(STAMP)
 
@@ -40,17 +40,21 @@ setup: $(STAMP)
 
 # (As root, e.g. in a container, JupyterLab refuses to start without --allow-root.)
 # Trusting the course's own notebooks lets JupyterLab draw their stored widgets before the cells are run.
+# The server's root is the repository, so that the file browser shows the whole course (README.md, notebooks/,
+# solutions/); it opens chapter 00. LAB_ARGS: extra options, e.g. make lab LAB_ARGS=--no-browser.
+LAB_ARGS ?=
 lab: setup
 	$(BIN)/jupyter trust notebooks/*.ipynb > /dev/null
-	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root) notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root) --ServerApp.root_dir="$(CURDIR)" \
+	    $(LAB_ARGS) notebooks/00_start_here.ipynb
 
 # Unit tests, nbval over every notebook (strict), and the real-browser test.
 test: setup
 	$(BIN)/python -m pytest
 
-# The same without the browser and the Binder checks, for a quick loop while writing code.
+# The same without the browser, Binder and JupyterHub checks, for a quick loop while writing code.
 test-fast: setup
-	$(BIN)/python -m pytest -m "not browser and not binder and not portability"
+	$(BIN)/python -m pytest -m "not browser and not binder and not portability and not hub"
 
 # Re-execute every notebook top to bottom in a fresh kernel and store its outputs.
 # (nbconvert stores the widget state too, so a notebook opened before it is run still shows its widgets;
@@ -71,12 +75,21 @@ benchmarks: setup
 	$(BIN)/python benchmarks/mlp_epoch.py
 	$(BIN)/python benchmarks/mnist_accuracy.py
 
-# Re-resolve requirements.in into the fully pinned requirements.txt (in a throw-away venv).
+# Re-resolve the .in files into fully pinned .txt files (in a throw-away venv): requirements.in (what learners need)
+# into requirements.txt; then requirements-dev.in (the test tools) and requirements-hub.in (a hub's single-user
+# additions), each on top of it and constrained by it, into the packages they add.
+LOCK := /tmp/course-lock
 lock:
-	rm -rf /tmp/course-lock && $(PYTHON) -m venv /tmp/course-lock
-	/tmp/course-lock/bin/pip install --quiet -r requirements.in
-	{ head -n 2 requirements.txt; /tmp/course-lock/bin/pip freeze --exclude-editable; } > requirements.txt.new
+	rm -rf $(LOCK) && $(PYTHON) -m venv $(LOCK)
+	$(LOCK)/bin/pip install --quiet -r requirements.in
+	{ head -n 2 requirements.txt; $(LOCK)/bin/pip freeze --exclude-editable; } > requirements.txt.new
 	mv requirements.txt.new requirements.txt
+	for extra in dev hub; do \
+	    $(LOCK)/bin/pip install --quiet -r requirements-$$extra.in -c requirements.txt && \
+	    { head -n 2 requirements-$$extra.txt; $(LOCK)/bin/pip freeze --exclude-editable | grep -vxF -f requirements.txt; } \
+	        > requirements-$$extra.txt.new && mv requirements-$$extra.txt.new requirements-$$extra.txt || exit 1; \
+	    $(LOCK)/bin/pip uninstall --quiet -y -r requirements-$$extra.txt; \
+	done
 
 # Drift check, not part of `make test`: the newest release of every direct dependency (requirements.in without
 # its pins) in a throw-away venv, then the tests; prints what changed and what broke (exit 1 if a test fails).

@@ -34,7 +34,7 @@ BIN = Path(sys.executable).parent
 
 def tool(name):
     path = BIN / name
-    assert path.exists(), f"{name} is not installed in {BIN}: pip install -r requirements.txt"
+    assert path.exists(), f"{name} is not installed in {BIN}: pip install -r requirements-dev.txt"
     return str(path)
 
 

@@ -38,10 +38,23 @@ def test_requirements_are_fully_pinned_and_agree_with_requirements_in():
     for name, version in direct.items():
         assert locked.get(name) == version, (
             f"requirements.txt pins {name}=={locked.get(name)}, requirements.in {version}")
-    for name in ["jupyterlab", "notebook", "ipywidgets", "jupyterlab-widgets", "matplotlib", "numpy", "ipykernel",
-                 "nbval", "pytest"]:
+    for name in ["jupyterlab", "notebook", "ipywidgets", "jupyterlab-widgets", "matplotlib", "numpy", "ipykernel"]:
         assert name in direct, f"{name} is missing from requirements.in"
     assert "torch" not in locked and "scikit-learn" not in locked
+
+
+@pytest.mark.parametrize("extra, names", [("dev", ["nbval", "pytest", "playwright", "ruff", "nbstripout"]),
+                                          ("hub", ["jupyterhub", "nbgitpuller"])])
+def test_the_test_tools_and_the_hub_packages_are_pinned_apart_from_what_learners_install(extra, names):
+    """requirements.txt is a learner's environment only; requirements-EXTRA.txt adds packages, never re-pins one."""
+    learner = pins(ROOT / "requirements.txt")
+    locked, direct = pins(ROOT / f"requirements-{extra}.txt"), pins(ROOT / f"requirements-{extra}.in")
+    assert sorted(direct) == sorted(names), f"requirements-{extra}.in: {sorted(direct)}"
+    for name, version in direct.items():
+        assert locked.get(name) == version, f"requirements-{extra}.txt pins {name}=={locked.get(name)}, .in {version}"
+    assert not set(locked) & set(learner), f"also in requirements.txt: {sorted(set(locked) & set(learner))}"
+    if extra == "dev":
+        assert not {"pytest", "nbval", "playwright", "ruff", "coverage"} & set(learner), "test tools in requirements.txt"
 
 
 def test_binder_installs_the_tested_environment():
@@ -57,7 +70,8 @@ def test_binder_installs_the_tested_environment():
     assert post_build.index("pip install --no-deps -e .") < post_build.index("python -m course_lib.data download")
     assert "jupyter trust notebooks/*.ipynb" in post_build
     # Learners' kernels start on opening a notebook, on Binder as with `make lab`.
-    assert "jupyterlab-overrides.json" in post_build and "jupyterlab-overrides.json" in (ROOT / "Makefile").read_text()
+    installer = (ROOT / "tools" / "install_jupyter_settings.py").read_text()  # run by postBuild and the Makefile
+    assert '"jupyterlab-overrides.json": ("share", "jupyter", "lab", "settings", "overrides.json")' in installer
     overrides = json.loads((binder / "jupyterlab-overrides.json").read_text())
     assert overrides["@jupyterlab/notebook-extension:tracker"]["autoStartDefaultKernel"] is True
     # No "Would you like to get notified about official Jupyter news?" pop-up over a learner's first widget.
@@ -80,7 +94,7 @@ def test_ci_and_readme_use_the_two_commands():
     test_recipe = re.search(r"^test: setup\n\t(.+)$", makefile, re.M).group(1)
     assert test_recipe.strip() == "$(BIN)/python -m pytest", "make test deselects nothing"
     fast_recipe = re.search(r"^test-fast: setup\n\t(.+)$", makefile, re.M).group(1)
-    assert '-m "not browser and not binder and not portability"' in fast_recipe
+    assert '-m "not browser and not binder and not portability and not hub"' in fast_recipe
     assert "-m" not in re.search(r'^addopts = "(.*)"$', (ROOT / "pyproject.toml").read_text(), re.M).group(1).split()
     readme = (ROOT / "README.md").read_text()
     for command in ["make lab", "make test", "pip install -r requirements.txt", "jupyter lab", "pytest"]:

@@ -58,8 +58,12 @@ def binder_url(notebook, url):
 
 
 def nbgitpuller_url(url, hub=HUB, notebook=START):
-    """An nbgitpuller link: the hub clones (or updates) the repository into ~/REPO, then opens ``notebook``."""
-    _, repo = owner_and_repo(url)
+    """An nbgitpuller link: the hub clones (or updates) the repository into ~/REPO, then opens ``notebook``.
+
+    REPO is the last part of ``url``, as nbgitpuller names the clone (it keeps a ``.git`` suffix). tests/browser/
+    test_hub.py opens a link built here, with a local bare repository as ``url``, on a real JupyterHub.
+    """
+    repo = url.rstrip("/").split("/")[-1]
     query = urllib.parse.urlencode(
         {"repo": url, "branch": BRANCH, "urlpath": f"lab/tree/{repo}/{notebook}"}, safe="", quote_via=urllib.parse.quote
     )

@@ -1,11 +1,14 @@
-"""Add the course's settings for the Jupyter server and the IPython kernel to this Python environment, keeping any
-settings already there:
+"""Add the course's settings for JupyterLab, the Jupyter server and the IPython kernel to this Python environment,
+keeping any settings already there:
 
+    binder/jupyterlab-overrides.json    ->  <sys.prefix>/share/jupyter/lab/settings/overrides.json
     binder/jupyter_server_config.json   ->  <sys.prefix>/etc/jupyter/jupyter_server_config.json
     binder/ipython_kernel_config.json   ->  <sys.prefix>/etc/ipython/ipython_kernel_config.json
 
-    python tools/install_jupyter_settings.py        # run by `make setup` and binder/postBuild
+    python tools/install_jupyter_settings.py        # run by `make setup`, binder/postBuild and a hub's image
 
+JupyterLab's: a notebook's kernel starts on opening (no "Select Kernel" dialog), no news pop-up, and the widgets'
+state is saved with the notebook.
 The server's: a notebook a learner saves stores each explorer as a still picture (course_lib.still_widgets). The
 kernel's: a NameError says to run the cells above after a restart (course_lib.ipython_hints). (The server reads
 general settings from ``jupyter_server_config.json`` in each config directory; ``jupyter_server_config.d/`` next
@@ -17,7 +20,8 @@ import sys
 from pathlib import Path
 
 BINDER = Path(__file__).resolve().parents[1] / "binder"
-SETTINGS = {  # the course's file -> where this environment's server or kernel reads it
+SETTINGS = {  # the course's file -> where this environment's JupyterLab, server or kernel reads it
+    "jupyterlab-overrides.json": ("share", "jupyter", "lab", "settings", "overrides.json"),
     "jupyter_server_config.json": ("etc", "jupyter", "jupyter_server_config.json"),
     "ipython_kernel_config.json": ("etc", "ipython", "ipython_kernel_config.json"),
 }

@@ -1,7 +1,7 @@
 """Drift check (`make latest`): the tests against the newest release of every direct dependency.
 
-Makes a throw-away venv, installs the names in requirements.in WITHOUT their pins (so pip picks the newest
-releases that work together), installs course_lib from this checkout, and runs the test suite there
+Makes a throw-away venv, installs the names in requirements.in and requirements-dev.in WITHOUT their pins (so pip
+picks the newest releases that work together), installs course_lib from this checkout, and runs the test suite there
 (``pytest -m "not binder"``: the Binder checks install the pinned versions, not these). Then prints which
 versions differ from requirements.txt and which tests failed, and exits with pytest's status (non-zero if a
 test broke). The report is also written to test-artifacts/latest-report.txt. Not part of `make test`.
@@ -75,8 +75,8 @@ def main(argv=None):
     parser.add_argument("--keep", action="store_true", help="keep the temporary venv and print its path")
     parser.add_argument("pytest_args", nargs="*", help="passed to pytest (after --)")
     args = parser.parse_args(argv)
-    direct = pins(ROOT / "requirements.in")
-    locked = pins(ROOT / "requirements.txt")
+    direct = pins(ROOT / "requirements.in") | pins(ROOT / "requirements-dev.in")  # the learners' and the tests'
+    locked = pins(ROOT / "requirements.txt") | pins(ROOT / "requirements-dev.txt")
     work = Path(tempfile.mkdtemp(prefix="course-latest-"))
     venv = work / "venv"
     python = venv / "bin" / "python"

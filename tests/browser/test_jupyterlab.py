@@ -47,7 +47,7 @@ def require_browser():
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        missing.append("the playwright package (pip install -r requirements.txt)")
+        missing.append("the playwright package (pip install -r requirements-dev.txt)")
     if missing:
         message = "real-browser test needs " + " and ".join(missing)
         if os.environ.get("CI", "").lower() == "true":
