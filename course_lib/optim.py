@@ -210,6 +210,12 @@ class Adam(Optimizer):
         param <- param - lr * m_hat / (sqrt(v_hat) + eps)
 
     eps is added after the square root of the bias-corrected v, as in PyTorch.
+
+    lr is a step size per coordinate, not a factor on the gradient: m_hat / sqrt(v_hat) does not change when every
+    gradient is multiplied by the same number, the first step is lr * g / (|g| + eps), and a step is usually at most
+    about lr (at most lr (1 - beta1) / sqrt(1 - beta2) = 3.16 lr with the defaults, for a gradient after a long run
+    of zeros; Kingma & Ba 2015, Section 2.1). The scaling is per coordinate, so it depends on the axes: chapter 05
+    rotates an ill-conditioned valley by 45 degrees, and Adam falls from ahead of momentum to behind it.
     """
 
     decoupled = False
@@ -252,8 +258,13 @@ class AdamW(Adam):
         param <- param * (1 - lr * weight_decay)
         then the Adam update of the raw gradient (no L2 term in g).
 
-    With Adam + L2, the decay is divided by sqrt(v_hat) like the gradient, so weights with large
-    gradients are barely decayed; AdamW decays every weight at the same rate. Chapter 05 shows they differ.
+    With Adam + L2, the decay is divided by sqrt(v_hat) like the gradient: a weight whose gradient is noise of size
+    sigma decays by about lr * weight_decay / sigma per step, so weights with large gradients are barely decayed and
+    those with tiny ones fast. AdamW decays every weight by lr * weight_decay per step. Chapter 05 measures both.
+
+    The paper's decay (Algorithm 2, line 12) is eta_t * lambda * param, with eta_t the schedule multiplier, not the
+    learning rate alpha; PyTorch and this class decay by lr * weight_decay * param, with lr = alpha * eta_t. The
+    paper's lambda is therefore weight_decay = lambda / alpha here (alpha = 1e-3: lambda = 1e-4 is weight_decay 0.1).
     """
 
     decoupled = True

@@ -12,11 +12,11 @@ def test_momentum_forms_give_identical_trajectories_under_the_mapping(start):
     A = np.diag([1.0, 10.0])  # f(w) = w.T A w / 2, gradient A w
     mapping = equivalent_momentum(start, lr=0.05 if start != "ema" else 0.5, momentum=0.9)
     paths = {}
-    for form, (lr, mu) in mapping.items():
+    for form, (lr, beta) in mapping.items():
         w, v = np.array([1.0, 1.0]), np.zeros(2)
         path = [w]
         for _ in range(50):
-            w, v = momentum_step(form, w, v, A @ w, lr, mu)
+            w, v = momentum_step(form, w, v, A @ w, lr, beta)
             path.append(w)
         paths[form] = np.array(path)
     for form in MOMENTUM_FORMS:

@@ -54,7 +54,7 @@ def test_the_test_tools_and_the_hub_packages_are_pinned_apart_from_what_learners
         assert locked.get(name) == version, f"requirements-{extra}.txt pins {name}=={locked.get(name)}, .in {version}"
     assert not set(locked) & set(learner), f"also in requirements.txt: {sorted(set(locked) & set(learner))}"
     if extra == "dev":
-        assert not {"pytest", "nbval", "playwright", "ruff", "coverage"} & set(learner), "test tools in requirements.txt"
+        assert not {"pytest", "nbval", "playwright", "ruff", "coverage"} & set(learner), "test tools for learners"
 
 
 def test_binder_installs_the_tested_environment():

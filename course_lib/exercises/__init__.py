@@ -14,7 +14,8 @@ The checker runs the function on reference cases and prints one of:
               learner's code is reported as one line.
 
 Tests (and instructors) use ``grade(name, function) -> Result`` to get the verdict without printing.
-Reference solutions are in ``solutions/`` (load one into a cell with ``%load ../solutions/NAME.py``).
+Reference solutions are in ``solutions/`` (load one into a cell with ``%load``: each
+exercise and each FAIL names its file, e.g. ``%load ../solutions/00_dense_forward.py``).
 
 Layout: ``_grading`` holds the shared machinery (``Result``, ``grade``, the registry ``EXERCISES``); each chapter
 has a module named after its notebook (``ch01_initialization`` for ``01_initialization.ipynb``, ...) with its

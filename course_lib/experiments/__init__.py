@@ -9,10 +9,13 @@ Modules, named after the notebooks:
     ch00_start_here             neuron_curve: one neuron, one input
     ch01_initialization         init_explorer_data: activations layer by layer for an initializer and a scale
     ch02_weight_updates         lr_experiment: gradient descent on a two-parameter regression
-    ch03_bias                   neuron_2d: one sigmoid neuron on 2-D data, its decision line
+    ch03_bias                   neuron_2d: one sigmoid or ReLU neuron on 2-D data, its decision line;
+                                large_step_experiment, bias_start_experiment: dead ReLUs and bias starts, with controls
     ch04_momentum               momentum_step, equivalent_momentum: the three conventions of momentum;
-                                momentum_experiment: the heavy ball on an ill-conditioned quadratic
-    ch05_adam                   optimizer_race: SGD, momentum, Nesterov, RMSprop and Adam on one surface
+                                momentum_experiment: the heavy ball or Nesterov on an ill-conditioned quadratic,
+                                judged by each method's own stability region; noisy_quadratic_loss: the noise floor
+    ch05_adam                   optimizer_race: SGD, momentum, Nesterov, RMSprop and Adam on one surface;
+                                lr_sweep, decay_without_curvature, rotated_valley: the chapter's measurements
     ch06_regularization         regularization_experiment, regularization_curve: an L1 or L2 penalty
     ch07_pruning                pruning_setup, pruning_experiment, pruning_curve: magnitude pruning
     ch08_mnist                  first_layer_frame: snapshots of an MNIST network's first layer

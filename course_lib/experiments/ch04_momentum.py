@@ -1,16 +1,19 @@
 """Chapter 04 (momentum): the three common ways to write heavy-ball momentum and how their hyperparameters map
-(``momentum_step``, ``equivalent_momentum``), and the heavy ball on an ill-conditioned quadratic, the numbers behind
-``widgets.momentum_explorer``."""
+(``momentum_step``, ``equivalent_momentum``), Nesterov's step (``nesterov_step``), the heavy ball and Nesterov on an
+ill-conditioned quadratic, the numbers behind ``widgets.momentum_explorer`` (``momentum_experiment``), and the same
+quadratic with noisy gradients (``noisy_quadratic_loss``)."""
 
 import math
 
 import numpy as np
 
-from .._checks import as_float, as_unit_interval
+from .._checks import as_float, as_int, as_rng, as_unit_interval
 
-__all__ = ["MOMENTUM_FORMS", "momentum_step", "equivalent_momentum", "momentum_experiment", "MOMENTUM_START"]
+__all__ = ["MOMENTUM_FORMS", "momentum_step", "nesterov_step", "equivalent_momentum", "momentum_experiment",
+           "noisy_quadratic_loss", "MOMENTUM_START", "MOMENTUM_CURVATURE"]
 
 MOMENTUM_START = (-2.5, 1.5)
+MOMENTUM_CURVATURE = 10.0  # L, the largest eigenvalue of the explorer's quadratic, whatever its condition number
 
 
 # --------------------------------------------------------------------------------------------------
@@ -18,12 +21,12 @@ MOMENTUM_START = (-2.5, 1.5)
 # --------------------------------------------------------------------------------------------------
 #
 #   form          velocity update                     weight update     used by
-#   "velocity"    v = mu * v - lr * g                 w = w + v         Sutskever et al. 2013, CS231n
+#   "velocity"    v = beta * v - lr * g               w = w + v         Sutskever et al. 2013 (who write mu), CS231n
 #   "pytorch"     v = beta * v + g                    w = w - lr * v    torch.optim.SGD
 #   "ema"         v = beta * v + (1 - beta) * g       w = w - lr' * v   Andrew Ng's course, many blogs
 #
-# With a constant learning rate the three give the same trajectory when
-#   mu = beta,   lr (velocity) = lr (pytorch),   lr' (ema) = lr / (1 - beta),
+# With a constant learning rate the three give the same trajectory with the same beta and
+#   lr (velocity) = lr (pytorch),   lr' (ema) = lr / (1 - beta),
 # all starting from v = 0 (the pytorch form's first step, v = g, is then the same). With a learning rate
 # that changes between steps, the "velocity" form differs: lr is inside v there, so old gradients keep
 # the old lr.
@@ -45,9 +48,17 @@ def momentum_step(form, w, v, g, lr, momentum):
     raise ValueError(f"unknown form {form!r}; valid: {', '.join(MOMENTUM_FORMS)}")
 
 
+def nesterov_step(w, v, g, lr, momentum):
+    """One step of Nesterov's momentum in PyTorch's form (``SGD(nesterov=True)``, after Sutskever et al. 2013):
+    v = beta v + g, w = w - lr (g + beta v); returns the new ``(w, v)``. Works on arrays of runs, as
+    ``momentum_step`` does."""
+    v = momentum * v + g
+    return w - lr * (g + momentum * v), v
+
+
 def equivalent_momentum(form, lr, momentum):
     """The (lr, momentum) of every form that gives the same trajectory as ``form`` with ``lr, momentum``
-    (constant learning rate): ``{"velocity": (lr, mu), "pytorch": (lr, beta), "ema": (lr', beta)}``."""
+    (constant learning rate): ``{"velocity": (lr, beta), "pytorch": (lr, beta), "ema": (lr', beta)}``."""
     lr = as_float(lr, "lr", nonnegative=True)
     momentum = as_unit_interval(momentum, "momentum")
     if form not in MOMENTUM_FORMS:
@@ -57,20 +68,65 @@ def equivalent_momentum(form, lr, momentum):
             "ema": (base_lr / (1 - momentum), momentum)}
 
 
+def _momentum_quadratic(condition_number):
+    """The chapter's valley: eigenvalues L / kappa and L (L = MOMENTUM_CURVATURE), axes rotated by 30 degrees."""
+    from ..convergence import quadratic
+
+    kappa = as_float(condition_number, "condition_number")
+    if kappa < 1:
+        raise ValueError(f"condition_number must be >= 1, got {kappa}")
+    return quadratic(kappa, mu=MOMENTUM_CURVATURE / kappa, angle=math.pi / 6)
+
+
 def momentum_experiment(lr, momentum, steps=60, condition_number=10.0, nesterov=False):
-    """``SGD(lr, momentum)`` on f(w) = 1/2 w^T A w, A with eigenvalues 1 and ``condition_number`` (axes
-    rotated by 30 degrees), from MOMENTUM_START. Returns the path, the loss per step, the measured rate,
-    and ``stable``: lr * lambda_max < 2 + 2 momentum (the heavy-ball stability condition)."""
-    from ..convergence import measured_rate, quadratic, run_optimizer
+    """``SGD(lr, momentum, nesterov)`` on f(w) = 1/2 w^T A w, A with eigenvalues L / condition_number and
+    L = MOMENTUM_CURVATURE = 10 (axes rotated by 30 degrees), from MOMENTUM_START.
+
+    Returns the path, the loss per step, the measured ``rate`` (``convergence.measured_rate``), the theory's
+    ``direction_rates`` (the asymptotic rate along each eigenvector, smallest eigenvalue first), ``limit``, the
+    largest stable lr * L (``convergence.stability_limit``: 2 + 2 beta for the heavy ball, (2 + 2 beta) / (1 + 2 beta)
+    for Nesterov), ``stable`` (lr * L < limit), ``method`` and ``L``."""
+    from ..convergence import direction_rates, measured_rate, run_optimizer, stability_limit
 
     lr = as_float(lr, "lr", positive=True)
     momentum = as_float(momentum, "momentum", nonnegative=True)
     if momentum >= 1:
         raise ValueError(f"momentum must be in [0, 1), got {momentum}")
-    A = quadratic(condition_number, angle=math.pi / 6)
-    path = run_optimizer(A, MOMENTUM_START, steps, lr, momentum, nesterov and momentum > 0)
+    A = _momentum_quadratic(condition_number)
+    nesterov = bool(nesterov) and momentum > 0
+    path = run_optimizer(A, MOMENTUM_START, steps, lr, momentum, nesterov)
     with np.errstate(over="ignore", invalid="ignore"):
         loss = 0.5 * np.einsum("ti,ij,tj->t", path, A, path)
-    lam_max = float(np.linalg.eigvalsh(A)[-1])
-    return {"path": path, "loss": loss, "A": A, "rate": measured_rate(path) if len(path) > 3 else float("inf"),
-            "stable": lr * lam_max < 2 + 2 * momentum}
+    try:
+        rate = measured_rate(path) if len(path) > 3 else math.inf
+    except ValueError:  # numerically at the minimum after a few steps (e.g. lr = 1/L on a round bowl)
+        rate = 0.0
+    limit = stability_limit(momentum, nesterov)
+    method = "Nesterov" if nesterov else "heavy ball" if momentum > 0 else "gradient descent"
+    return {"path": path, "loss": loss, "A": A, "rate": rate, "direction_rates": direction_rates(A, lr, momentum,
+            nesterov), "limit": limit, "stable": lr * MOMENTUM_CURVATURE < limit, "method": method,
+            "L": MOMENTUM_CURVATURE}
+
+
+def noisy_quadratic_loss(lr, momentum, steps, noise_std=1.0, runs=1000, condition_number=10.0, nesterov=False,
+                         rng=None):
+    """The loss per step, averaged over ``runs`` independent runs, of ``SGD(lr, momentum, nesterov)`` on the
+    quadratic of ``momentum_experiment`` when every gradient is noisy: g = A w + noise_std * xi, xi ~ N(0, I)
+    drawn afresh for each run and step (a stochastic quadratic, the simplest model of minibatch noise). All runs
+    start at MOMENTUM_START; returns an array of ``steps + 1`` mean losses. ``convergence.stationary_loss`` is
+    the floor it settles at."""
+    from ..optim import SGD
+
+    rng = as_rng(rng)
+    steps, runs = as_int(steps, "steps", low=1), as_int(runs, "runs", low=1)
+    sigma = as_float(noise_std, "noise_std", nonnegative=True)
+    A = _momentum_quadratic(condition_number)
+    w = np.tile(np.asarray(MOMENTUM_START, dtype=np.float64), (runs, 1))  # one run per row
+    opt = SGD([w], lr=lr, momentum=momentum, nesterov=nesterov)
+    loss = np.empty(steps + 1)
+    loss[0] = 0.5 * np.einsum("ni,ij,nj->n", w, A, w).mean()
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(1, steps + 1):
+            opt.step([w @ A + sigma * rng.standard_normal(w.shape)])
+            loss[t] = 0.5 * np.einsum("ni,ij,nj->n", w, A, w).mean()
+    return loss

@@ -11,8 +11,8 @@ Modules, named after the notebooks:
     ch00_start_here             neuron_explorer: one neuron, one input
     ch01_initialization         init_explorer: activations layer by layer for an initializer and a scale
     ch02_weight_updates         lr_explorer: gradient descent on a two-parameter regression
-    ch03_bias                   bias_explorer: one sigmoid neuron on 2-D data, its decision line
-    ch04_momentum               momentum_explorer: the heavy ball on an ill-conditioned quadratic
+    ch03_bias                   bias_explorer: one sigmoid or ReLU neuron on 2-D data, its decision line
+    ch04_momentum               momentum_explorer: the heavy ball or Nesterov on a quadratic of any condition number
     ch05_adam                   optimizer_explorer: SGD, momentum, Nesterov, RMSprop and Adam on one surface
     ch06_regularization         regularization_explorer: an L1 or L2 penalty on an over-sized network
     ch07_pruning                pruning_explorer: magnitude pruning of a trained network
