@@ -143,6 +143,7 @@ def test_bias_explorer_for_a_relu_unit(blobs):
 
     explorer.b_slider.value = 0.0  # every example on the active side
     assert explorer.data["active_fraction"] == 1.0
+    assert explorer._title.get_text().startswith(f"active (z > 0) on {len(y)} of {len(y)} examples (100%)")
     np.testing.assert_allclose(explorer.data["a"], explorer.data["z"])
 
     before = bytes(explorer.image.value)
@@ -150,6 +151,19 @@ def test_bias_explorer_for_a_relu_unit(blobs):
     assert np.all(explorer.data["a"] < 1) and bytes(explorer.image.value) != before
     explorer.activation_dropdown.value = "relu"  # and back: the same picture as before the switch
     assert bytes(explorer.image.value) == before
+
+
+def test_bias_explorer_title_never_rounds_a_few_active_examples_to_0_or_100_percent():
+    x, y = data.shifted_blobs(n=400, center=(3.0, 3.0), rng=np.random.default_rng(3))  # the notebook's data
+    explorer = bias_explorer(x, y, w1=1.0, w2=1.0, b=-6.0, activation="relu")
+    sums = x.sum(axis=1)  # z = x1 + x2 + b
+    steps = [b for b in np.arange(-12.0, 0.25, 0.25) if 0 < np.sum(sums + b > 0) < len(y)]  # the slider's grid
+    few = next(b for b in steps if f"{np.mean(sums + b > 0):.0%}" == "0%")
+    almost_all = next(b for b in steps if f"{np.mean(sums + b > 0):.0%}" == "100%")
+    for b, share in [(few, "<1%"), (almost_all, ">99%")]:
+        explorer.b_slider.value = b
+        active = int(np.sum(sums + b > 0))
+        assert explorer._title.get_text().startswith(f"active (z > 0) on {active} of {len(y)} examples ({share})")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -184,6 +198,19 @@ def test_large_step_experiment_and_its_control(moons):
     # deterministic
     again = large_step_experiment(x, y, "relu", large_lr=30.0, epochs=4, seed=0)
     np.testing.assert_array_equal(again["accuracy"], damaged["accuracy"])
+
+
+def test_units_back_counts_units_that_died_after_the_step_and_came_back(moons):
+    x, y = moons
+    run = large_step_experiment(x, y, "relu", large_lr=30.0, epochs=8, seed=2)
+    for layer, history in enumerate(run["inactive"]):
+        assert history.shape == (9, 64)
+        np.testing.assert_array_equal(run["dead"][:, layer], history.mean(axis=1))
+        assert run["revived"][layer] == np.sum(history.any(axis=0) & ~history[-1])
+    layer_2 = run["inactive"][1]
+    inactive_right_after_step_only = int(np.sum(layer_2[0] & ~layer_2[-1]))
+    assert run["revived"][1] > inactive_right_after_step_only  # some died during training, then came back
+    assert run["revived"][0] == 0 and not np.any(run["inactive"][0][:-1] & ~run["inactive"][0][-1])
 
 
 def test_large_step_experiment_measures_accuracy_on_the_same_parameters(moons):

@@ -81,7 +81,10 @@ def large_step_experiment(x, y, activation="relu", large_lr=None, epochs=60, lr=
         dead            (epochs + 1, layers): row 0 right after the large step (the control: at init),
                         row e after epoch e
         accuracy, loss  (epochs + 1,): training accuracy and mean loss, at the same points as ``dead``
-        revived         per hidden layer, how many units inactive at row 0 are active at the end
+        inactive        per hidden layer, (epochs + 1, units) booleans: which units are inactive, rows as ``dead``
+        revived         per hidden layer, how many units are active at the end after being inactive at some row
+                        of ``dead`` (right after the step or after some epoch: a unit that dies during epoch 1 and
+                        comes back counts); a unit that came back and is inactive again at the end does not count
         weight_norm     (3, layers): ||W|| of each layer at init, after the large step, at the end
 
     "Inactive" means z <= 0 on every training example: dead for ReLU (see ``inactive_fraction``). That a too-large
@@ -113,8 +116,7 @@ def large_step_experiment(x, y, activation="relu", large_lr=None, epochs=60, lr=
         SGD(model.params, lr=large_lr).step(model.backward(dlogits))
     weight_norm.append(norms())
     active, loss, accuracy = _measure(model, x, y)
-    active_after_step = active
-    dead, losses, accuracies = [[1 - a.mean() for a in active]], [loss], [accuracy]
+    inactive, losses, accuracies = [[~a] for a in active], [loss], [accuracy]
     optimizer, shuffle = SGD(model.params, lr=lr), np.random.default_rng(seed)
     for _ in range(epochs):
         order = shuffle.permutation(len(y))
@@ -123,13 +125,16 @@ def large_step_experiment(x, y, activation="relu", large_lr=None, epochs=60, lr=
             if train_step(model, optimizer, x[batch], y[batch]) is None:
                 raise FloatingPointError("the logits overflowed: choose a smaller large_lr")
         active, loss, accuracy = _measure(model, x, y)
-        dead.append([1 - a.mean() for a in active])
+        for history, a in zip(inactive, active):
+            history.append(~a)
         losses.append(loss)
         accuracies.append(accuracy)
     weight_norm.append(norms())
-    return {"dead_at_init": [float(1 - a.mean()) for a in active_at_init], "dead": np.array(dead),
+    inactive = [np.array(history) for history in inactive]
+    return {"dead_at_init": [float(1 - a.mean()) for a in active_at_init],
+            "dead": np.column_stack([history.mean(axis=1) for history in inactive]), "inactive": inactive,
             "accuracy": np.array(accuracies), "loss": np.array(losses),
-            "revived": [int(np.sum(~before & after)) for before, after in zip(active_after_step, active)],
+            "revived": [int(np.sum(history.any(axis=0) & ~history[-1])) for history in inactive],
             "weight_norm": np.array(weight_norm)}
 
 

@@ -96,7 +96,18 @@ class BiasExplorer(Explorer):
             self._title.set_text("dead: z <= 0 on every example, so the unit outputs 0 and no gradient reaches w or b")
         else:
             where = "" if distance is None else f", kink at distance {distance:.2f} from the origin"
-            self._title.set_text(f"active (z > 0) on {data['active_fraction']:.0%} of the examples{where}")
+            active, total = int(np.sum(data["z"] > 0)), len(data["z"])
+            self._title.set_text(f"active (z > 0) on {active} of {total} examples ({_percent(active, total)}){where}")
+
+
+def _percent(part, total):
+    """``part / total`` as a whole percentage that reads 0% or 100% only when it is exactly that: else "<1%", ">99%"."""
+    rounded = f"{part / total:.0%}"
+    if rounded == "0%" and part > 0:
+        return "<1%"
+    if rounded == "100%" and part < total:
+        return ">99%"
+    return rounded
 
 
 def bias_explorer(x=None, y=None, w1=1.0, w2=1.0, b=0.0, activation="sigmoid"):
