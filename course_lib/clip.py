@@ -23,12 +23,18 @@ def _grad_list(grads):
     return grads
 
 
-def clip_grad_norm(grads, max_norm, norm_type=2.0):
+def clip_grad_norm(grads, max_norm, norm_type=2.0, error_if_nonfinite=False):
     """Scale all gradients by ``max_norm / (total_norm + 1e-6)`` when ``total_norm > max_norm``.
 
     ``total_norm`` is the ``norm_type``-norm of all gradients taken as one vector (``inf``: the largest
     absolute entry). Returns ``total_norm`` (before clipping), as PyTorch does; below the threshold
-    nothing changes. A non-finite total norm raises ``ValueError`` (PyTorch's ``error_if_nonfinite``).
+    nothing changes.
+
+    A non-finite total norm (a gradient holds nan or inf) is handled as ``torch.nn.utils.clip_grad_norm_`` does:
+    with ``error_if_nonfinite=False`` (PyTorch's default) the gradients are scaled by the factor anyway, which
+    makes them nan (a nan norm: factor nan) or 0 and nan (an inf norm: factor 0, and inf * 0 = nan); the
+    optimizer's step then refuses them. With ``error_if_nonfinite=True`` it raises ``ValueError`` and leaves the
+    gradients as they were.
     """
     grads = _grad_list(grads)
     max_norm = as_float(max_norm, "max_norm", positive=True)
@@ -38,15 +44,17 @@ def clip_grad_norm(grads, max_norm, norm_type=2.0):
     if not grads:
         return 0.0
     if norm_type == np.inf:
-        total = max(float(np.max(np.abs(g), initial=0.0)) for g in grads)
+        total = float(np.max([np.max(np.abs(g), initial=0.0) for g in grads]))  # np.max keeps a nan
     else:
         total = float(sum(np.sum(np.abs(g.astype(np.float64)) ** norm_type) for g in grads) ** (1.0 / norm_type))
-    if not np.isfinite(total):
-        raise ValueError(f"the total gradient norm is {total}; gradients contain nan or inf, nothing was clipped")
+    if not np.isfinite(total) and error_if_nonfinite:
+        raise ValueError(f"the total gradient norm is {total}; gradients contain nan or inf, nothing was clipped "
+                         "(error_if_nonfinite=True; with False they are scaled anyway, as in PyTorch)")
     factor = max_norm / (total + 1e-6)
-    if factor < 1.0:
-        for g in grads:
-            g *= factor
+    if factor < 1.0 or not np.isfinite(total):  # torch multiplies by min(factor, 1); nan < 1.0 is False
+        with np.errstate(invalid="ignore"):  # inf * 0 = nan, as in torch
+            for g in grads:
+                g *= factor
     return total
 
 

@@ -10,6 +10,12 @@ cosine_annealing       eta_min + (lr0 - eta_min) (1 + cos(pi t / T)) / 2, t = mi
                        (Loshchilov & Hutter 2017, "SGDR", eq. 5, without restarts; torch CosineAnnealingLR)
 triangular_cyclical    base + (max - base) * max(0, 1 - |step / step_size - 2 cycle - 1|),
                        cycle = step // (2 step_size)  (Smith 2017, "Cyclical Learning Rates", Sec. 3.1)
+linear_warmup          lr_at(step) * min(1, (step + 1) / warmup_steps)   (Goyal et al. 2017, "Accurate,
+                       Large Minibatch SGD", Sec. 2.2, "gradual warmup"; torch LinearLR with
+                       start_factor = 1 / warmup_steps, total_iters = warmup_steps - 1)
+exponential_range      lr_min * (lr_max / lr_min) ** (step / (total_steps - 1)), the learning rate of a
+                       range test (Smith 2017, Sec. 3.3, sweeps linearly; fastai's lr_find sweeps
+                       geometrically, which spreads the steps evenly over several decades)
 =====================  =======================================================================
 """
 
@@ -17,7 +23,8 @@ import math
 
 from ._checks import as_float
 
-__all__ = ["step_decay", "cosine_annealing", "triangular_cyclical", "Scheduler"]
+__all__ = ["step_decay", "cosine_annealing", "triangular_cyclical", "linear_warmup", "constant", "exponential_range",
+           "Scheduler"]
 
 
 def _as_step(step):
@@ -72,6 +79,52 @@ def triangular_cyclical(base_lr, max_lr, step_size):
         cycle = step // (2 * step_size)
         x = abs(step / step_size - 2 * cycle - 1)
         return base_lr + (max_lr - base_lr) * max(0.0, 1.0 - x)
+
+    return lr_at
+
+
+def linear_warmup(lr_at, warmup_steps):
+    """Ramp the learning rate up linearly during the first ``warmup_steps`` steps, then follow ``lr_at``.
+
+    ``lr_at`` is a schedule (a function of the step) or a number (a constant rate). Step ``s`` gets
+    ``lr_at(s) * min(1, (s + 1) / warmup_steps)``: ``lr_at(0) / warmup_steps`` first, the full rate from step
+    ``warmup_steps - 1`` on. Large early steps, taken where the loss surface is still steep, are what warmup avoids
+    (Goyal et al. 2017, Sec. 2.2)."""
+    if not callable(lr_at):
+        lr_at = constant(lr_at)
+    warmup_steps = _positive_int(warmup_steps, "warmup_steps")
+
+    def warmed_up(step):
+        step = _as_step(step)
+        return lr_at(step) * min(1.0, (step + 1) / warmup_steps)
+
+    return warmed_up
+
+
+def constant(lr):
+    """The same learning rate at every step."""
+    lr = as_float(lr, "lr", nonnegative=True)
+
+    def lr_at(step):
+        _as_step(step)
+        return lr
+
+    return lr_at
+
+
+def exponential_range(lr_min, lr_max, total_steps):
+    """From ``lr_min`` at step 0 to ``lr_max`` at step ``total_steps - 1``, by the same factor at every step:
+    the sweep of a learning-rate range test (one short run, the loss recorded against the rate)."""
+    lr_min = as_float(lr_min, "lr_min", positive=True)
+    lr_max = as_float(lr_max, "lr_max", positive=True)
+    if lr_max <= lr_min:
+        raise ValueError(f"lr_max must be > lr_min, got lr_min={lr_min}, lr_max={lr_max}")
+    total_steps = _positive_int(total_steps, "total_steps")
+    if total_steps < 2:
+        raise ValueError(f"total_steps must be >= 2 (a sweep from lr_min to lr_max), got {total_steps}")
+
+    def lr_at(step):
+        return lr_min * (lr_max / lr_min) ** (min(_as_step(step), total_steps - 1) / (total_steps - 1))
 
     return lr_at
 

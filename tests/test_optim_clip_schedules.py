@@ -7,7 +7,15 @@ import pytest
 
 from course_lib.clip import clip_grad_norm, clip_grad_value
 from course_lib.optim import SGD
-from course_lib.schedules import Scheduler, cosine_annealing, step_decay, triangular_cyclical
+from course_lib.schedules import (
+    Scheduler,
+    constant,
+    cosine_annealing,
+    exponential_range,
+    linear_warmup,
+    step_decay,
+    triangular_cyclical,
+)
 
 
 def test_sgd_step_with_and_without_weight_decay():
@@ -99,9 +107,41 @@ def test_clip_grad_norm_bad_input():
         clip_grad_norm([np.ones(2)], 1.0, norm_type=0)
     g = np.array([np.inf, 1.0])
     with pytest.raises(ValueError, match="nan or inf, nothing was clipped"):
-        clip_grad_norm([g], 1.0)
+        clip_grad_norm([g], 1.0, error_if_nonfinite=True)
+    np.testing.assert_array_equal(g, [np.inf, 1.0])  # with the error, the gradients are left as they were
     with pytest.raises(TypeError, match="float numpy array"):
         clip_grad_norm([[1.0, 2.0]], 1.0)
+
+
+def test_clip_grad_norm_with_a_non_finite_norm_scales_anyway_as_torch_does():
+    """torch.nn.utils.clip_grad_norm_(error_if_nonfinite=False), PyTorch's default, multiplies by
+    min(max_norm / (total + 1e-6), 1) anyway: nan for a nan norm, 0 for an inf norm (and inf * 0 = nan)."""
+    g1, g2 = np.array([np.nan, 1.0]), np.array([2.0])
+    assert math.isnan(clip_grad_norm([g1, g2], 1.0))
+    assert np.all(np.isnan(g1)) and np.all(np.isnan(g2))
+    g1, g2 = np.array([np.inf, 1.0]), np.array([2.0, -3.0])
+    assert clip_grad_norm([g1, g2], 1.0) == math.inf
+    np.testing.assert_array_equal(g1, [np.nan, 0.0])
+    np.testing.assert_array_equal(g2, [0.0, 0.0])
+    g1, g2 = np.array([2.0]), np.array([np.nan, 1.0])  # a nan after a finite maximum still counts (inf-norm)
+    assert math.isnan(clip_grad_norm([g1, g2], 1.0, norm_type=math.inf)) and np.isnan(g1[0])
+
+
+def test_train_step_refuses_the_step_when_clipping_meets_non_finite_gradients():
+    """Finite logits, overflowing gradients: the clipped gradients are nan (as in torch) and the optimizer's step
+    refuses them; no parameter changes."""
+    from course_lib.nn import MLP
+    from course_lib.train import train_step
+
+    model = MLP([2, 4, 2], rng=0, dtype="float64")
+    model.params[0][...] = 1e-300
+    model.params[2][...] = 1e200
+    x, y = np.full((3, 2), 1e200), np.array([0, 1, 0])
+    before = [p.copy() for p in model.params]
+    with np.errstate(over="ignore", invalid="ignore"), pytest.raises(ValueError, match="nan or inf"):
+        train_step(model, SGD(model.params, lr=0.1), x, y, clip_norm=1.0)
+    for p, q in zip(model.params, before):
+        np.testing.assert_array_equal(p, q)
 
 
 def test_clip_grad_value():
@@ -134,9 +174,28 @@ def test_triangular_cyclical_peaks_and_troughs():
     assert lr(5) == pytest.approx(0.0055) and lr(15) == pytest.approx(0.0055)
 
 
+def test_linear_warmup_values():
+    lr = linear_warmup(0.5, warmup_steps=4)
+    assert [lr(s) for s in range(6)] == [0.125, 0.25, 0.375, 0.5, 0.5, 0.5]
+    after_cosine = linear_warmup(cosine_annealing(1.0, total_steps=10), warmup_steps=2)
+    assert after_cosine(0) == pytest.approx(0.5) and after_cosine(5) == pytest.approx(0.5)  # cosine's midpoint
+    assert constant(0.3)(7) == 0.3
+
+
+def test_exponential_range_values():
+    lr = exponential_range(1e-3, 10.0, total_steps=5)
+    np.testing.assert_allclose([lr(s) for s in range(5)], [1e-3, 1e-2, 1e-1, 1.0, 10.0])
+    assert lr(9) == pytest.approx(10.0)
+
+
 @pytest.mark.parametrize(
     "make, match",
     [
+        (lambda: linear_warmup(0.1, 0), "warmup_steps must be a positive int"),
+        (lambda: linear_warmup(-0.1, 3), "lr must be >= 0"),
+        (lambda: exponential_range(1.0, 0.5, 10), "lr_max must be > lr_min"),
+        (lambda: exponential_range(0.0, 0.5, 10), "lr_min must be > 0"),
+        (lambda: exponential_range(0.1, 0.5, 1), "total_steps must be >= 2"),
         (lambda: step_decay(0.1, 0), "step_size must be a positive int"),
         (lambda: cosine_annealing(0.1, 0), "total_steps must be a positive int"),
         (lambda: triangular_cyclical(0.1, 0.01, 5), "max_lr must be >= base_lr"),
