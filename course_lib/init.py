@@ -268,13 +268,14 @@ def xavier_uniform(shape, gain=1.0, rng=None, dtype="float64"):
     return _uniform(shape, bound, rng, dtype)
 
 
-def kaiming_normal(shape, a=0.0, mode="fan_in", nonlinearity="relu", rng=None, dtype="float64"):
+def kaiming_normal(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", rng=None, dtype="float64"):
     """Kaiming/He normal: W ~ N(0, std^2), std = gain / sqrt(fan), as ``torch.nn.init.kaiming_normal_``.
 
     Source: He, Zhang, Ren & Sun 2015, "Delving Deep into Rectifiers", Sec. 2.2. A ReLU keeps half of
     its input's second moment, so Var[W] = 2/fan_in (eq. 10) keeps the forward signal steady;
     ``mode="fan_out"`` uses 2/fan_out (eq. 14) to keep the backward signal steady instead.
     ``gain = calculate_gain(nonlinearity, a)``: sqrt(2) for ReLU; ``a`` is the negative slope of leaky_relu.
+    As in PyTorch, ``nonlinearity`` defaults to ``"leaky_relu"`` with ``a = 0``, which is the ReLU's sqrt(2).
     """
     fan_in, fan_out = fan_in_and_fan_out(shape)
     fan = fan_in if choose(mode, "mode", ("fan_in", "fan_out")) == "fan_in" else fan_out
@@ -283,12 +284,14 @@ def kaiming_normal(shape, a=0.0, mode="fan_in", nonlinearity="relu", rng=None, d
     return _normal(shape, std, rng, dtype)
 
 
-def kaiming_uniform(shape, a=0.0, mode="fan_in", nonlinearity="relu", rng=None, dtype="float64"):
+def kaiming_uniform(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", rng=None, dtype="float64"):
     """Kaiming/He uniform: W ~ U(-bound, bound), bound = gain * sqrt(3 / fan), as PyTorch's
     ``kaiming_uniform_`` (He et al. 2015, Sec. 2.2; the same variance as ``kaiming_normal``).
 
     Note: ``torch.nn.Linear`` does *not* use this default; it calls ``kaiming_uniform_(a=sqrt(5))``,
-    which gives U(-1/sqrt(fan_in), 1/sqrt(fan_in)), variance 1/(3 fan_in).
+    which gives U(-1/sqrt(fan_in), 1/sqrt(fan_in)), variance 1/(3 fan_in). Here that is
+    ``kaiming_uniform(shape, a=math.sqrt(5))``, with ``nonlinearity="leaky_relu"``, the default here as in
+    PyTorch. (PyTorch silently ignores ``a`` for another nonlinearity; here that is a ValueError.)
     """
     fan_in, fan_out = fan_in_and_fan_out(shape)
     fan = fan_in if choose(mode, "mode", ("fan_in", "fan_out")) == "fan_in" else fan_out
@@ -302,6 +305,9 @@ def _kaiming_gain(nonlinearity, a):
     """``calculate_gain(nonlinearity, a)``, with ``a`` (the negative slope) passed on only for leaky_relu,
     and checked here so that a bad one is reported as ``a``."""
     a = as_float(a, "a")
+    if nonlinearity != "leaky_relu" and a != 0:
+        raise ValueError(f"a (the negative slope, {a!r}) is only used with nonlinearity='leaky_relu' (the default), "
+                         f"got nonlinearity={nonlinearity!r}, which would ignore it")
     return calculate_gain("leaky_relu", a) if nonlinearity == "leaky_relu" else calculate_gain(nonlinearity)
 
 
@@ -309,7 +315,9 @@ def orthogonal(shape, gain=1.0, rng=None, dtype="float64"):
     """A (semi-)orthogonal matrix times ``gain``, as ``torch.nn.init.orthogonal_``.
 
     Source: Saxe, McClelland & Ganguli 2014, "Exact solutions to the nonlinear dynamics of learning in
-    deep linear neural networks": orthogonal weights preserve the norm of every input direction.
+    deep linear neural networks": orthogonal weights preserve the norm of every input direction. For a row
+    vector x, ||x W||^2 = x W W.T x.T, so that holds for square and wide W (W W.T = I); a tall W only has
+    orthonormal columns and shortens inputs outside their span: ||x W|| <= ||x||.
 
     Method: QR-decompose a Gaussian matrix of shape (max, min) (the *reduced* QR gives Q of that same
     tall shape), multiply each column of Q by the sign of R's diagonal so the result is uniformly

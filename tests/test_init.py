@@ -487,3 +487,15 @@ def test_initializers_table_is_consistent():
     for name, function in init.INITIALIZERS.items():
         assert function.__name__ == name
     assert set(init.INITIALIZERS) <= set(init.__all__)
+
+
+def test_kaiming_defaults_to_leaky_relu_as_pytorch_so_a_gives_nn_linears_default():
+    """torch.nn.Linear: kaiming_uniform_(W, a=sqrt(5)) with PyTorch's default nonlinearity 'leaky_relu':
+    U(+-1/sqrt(fan_in)). With a = 0 the default is He's sqrt(2) gain, as before."""
+    w = init.kaiming_uniform((400, 300), a=math.sqrt(5), rng=0)
+    assert np.abs(w).max() <= 1 / math.sqrt(400) and np.abs(w).max() > 0.99 / math.sqrt(400)
+    he = init.kaiming_normal((50, 40), nonlinearity="relu", rng=1)
+    assert np.array_equal(init.kaiming_normal((50, 40), rng=1), he)
+    for initializer in (init.kaiming_uniform, init.kaiming_normal):
+        with pytest.raises(ValueError, match="only used with nonlinearity='leaky_relu'"):
+            initializer((4, 3), a=math.sqrt(5), nonlinearity="relu")  # a would be silently ignored
