@@ -11,9 +11,9 @@ smallest eigenvalue here; the momentum is beta):
 
 (Polyak 1964; e.g. Goh 2017, "Why Momentum Really Works", Distill; for Nesterov's tuning on quadratics
 Lessard, Recht & Packard 2016, "Analysis and design of optimization algorithms via integral quadratic
-constraints", SIAM J. Optim. 26(1). "Rate" is the factor by which the distance to the minimum shrinks per
-step, asymptotically.) The runs use ``course_lib.optim.SGD``, the optimizer the course trains networks with,
-in PyTorch's form of momentum.
+constraints", SIAM J. Optim. 26(1), Proposition 1. "Rate" is the factor by which the distance to the minimum
+shrinks per step, asymptotically.) The runs use ``course_lib.optim.SGD``, the optimizer the course trains
+networks with, in PyTorch's form of momentum.
 
 Along one eigenvector of A, with eigenvalue lambda and a = lr * lambda, the state (w_t, v_t) of that form is
 multiplied by a 2 x 2 matrix each step (``iteration_matrix``), whose characteristic polynomial is
@@ -22,19 +22,22 @@ multiplied by a 2 x 2 matrix each step (``iteration_matrix``), whose characteris
     Nesterov:    z^2 - (1 + beta)(1 - a) z + beta (1 - a)      stable iff 0 < a < (2 + 2 beta) / (1 + 2 beta)
 
 (both roots inside the unit circle iff |c0| < 1 and 1 + c1 + c0 > 0 and 1 - c1 + c0 > 0 for z^2 + c1 z + c0:
-Jury's criterion for degree 2). ``stability_limit`` is the upper end; ``direction_rates`` the spectral radius
-of that matrix per eigenvalue, the asymptotic rate along each eigenvector.
+Jury's criterion for degree 2. p(1) = a > 0 and p(-1) > 0 give the intervals; |c0| < 1 then holds on them:
+c0 = beta for the heavy ball, and for Nesterov 1 - a lies in (-1 / (1 + 2 beta), 1), so |beta (1 - a)| <= beta < 1.)
+``stability_limit`` is the upper end; ``direction_rates`` the spectral radius of that matrix per eigenvalue,
+the asymptotic rate along each eigenvector.
 
 With noisy gradients g = A w + sigma xi (xi standard normal), the loss does not go to 0 but to a floor;
-``stationary_loss`` solves for it exactly (the discrete Lyapunov equation of the same matrix). Along one
-eigenvector it is, for the heavy ball (beta = 0 is plain SGD), with the effective learning rate
-lr_eff = lr / (1 - beta):
+``stationary_loss`` solves for it exactly (the discrete Lyapunov equation of the same matrix). Solving that
+equation by hand for the heavy ball (beta = 0 is plain SGD) gives, along one eigenvector, with the effective
+learning rate lr_eff = lr / (1 - beta):
 
     E[lambda w^2 / 2] = (sigma^2 / 2) lr_eff / (2 - lr_eff lambda (1 - beta) / (1 + beta))
 
-so to first order in lr_eff lambda the floor is sigma^2 lr_eff / 4 per direction whatever beta is:
-momentum with lr behaves like SGD with lr / (1 - beta) (Yuan, Ying & Sayed 2016, "On the influence of
-momentum acceleration on online learning", JMLR 17).
+(derived here; Nesterov's floor is different, and ``stationary_loss`` computes it too). To first order in
+lr_eff lambda the floor is sigma^2 lr_eff / 4 per direction whatever beta is: momentum with lr behaves like
+SGD with lr / (1 - beta), the first-order equivalence of Yuan, Ying & Sayed 2016, "On the influence of
+momentum acceleration on online learning", JMLR 17.
 """
 
 import math
@@ -44,8 +47,8 @@ import numpy as np
 from ._checks import as_float, as_unit_interval
 from .optim import SGD
 
-__all__ = ["quadratic", "run_optimizer", "measured_rate", "gd_optimal", "heavy_ball_optimal", "nesterov_optimal",
-           "iteration_matrix", "direction_rates", "stability_limit", "stationary_loss"]
+__all__ = ["quadratic", "run_optimizer", "measured_rate", "rate_window", "gd_optimal", "heavy_ball_optimal",
+           "nesterov_optimal", "iteration_matrix", "direction_rates", "stability_limit", "stationary_loss"]
 
 
 def quadratic(condition_number, mu=1.0, angle=0.0):
@@ -75,17 +78,27 @@ def run_optimizer(A, w0, steps, lr, momentum=0.0, nesterov=False):
     return np.array(path)
 
 
-def measured_rate(path, skip=0.5):
-    """The average factor per step by which ||w|| shrinks, over the path after its first ``skip`` fraction
-    (the asymptotic rate; > 1 means divergence). Steps after ||w|| fell below 1e-200 of its start are
-    ignored (there the iterate is numerically at the minimum)."""
+def rate_window(path, skip=0.5):
+    """The steps ``(first, last)`` that ``measured_rate(path, skip)`` measures over: from the end of the path's
+    first ``skip`` fraction to its end, or to the last step before ||w|| fell below 1e-200 of its start (there
+    the iterate is numerically at the minimum). ValueError if fewer than 2 steps are left."""
     norms = np.linalg.norm(path, axis=1)
     if norms[0] > 0:  # ignore the tail once the iterate is numerically at the minimum
         norms = norms[: int(np.argmax(norms < 1e-200 * norms[0])) or len(norms)]
     start = int(len(norms) * skip)
     if len(norms) - start < 2 or norms[start] == 0:
         raise ValueError("the path is too short, or already at the minimum, to measure a rate")
-    return float((norms[-1] / norms[start]) ** (1.0 / (len(norms) - 1 - start)))
+    return start, len(norms) - 1
+
+
+def measured_rate(path, skip=0.5):
+    """The average factor per step by which ||w|| shrinks, over the path after its first ``skip`` fraction
+    (the asymptotic rate; > 1 means divergence): (||w_last|| / ||w_first||)^(1 / (last - first)) over
+    ``rate_window(path, skip)``. Where the path swings (complex roots), ||w|| oscillates, and the window must
+    span many swings for this to approach the theory's rate."""
+    first, last = rate_window(path, skip)
+    norms = np.linalg.norm(path, axis=1)
+    return float((norms[last] / norms[first]) ** (1.0 / (last - first)))
 
 
 def gd_optimal(mu, L):
@@ -104,7 +117,7 @@ def heavy_ball_optimal(mu, L):
 
 def nesterov_optimal(mu, L):
     """(lr, momentum, rate) of Nesterov's method with its best parameters on a quadratic (Lessard, Recht &
-    Packard 2016): lr = 4 / (3 L + mu), momentum (sqrt(3 kappa + 1) - 2) / (sqrt(3 kappa + 1) + 2),
+    Packard 2016, Proposition 1): lr = 4 / (3 L + mu), momentum (sqrt(3 kappa + 1) - 2) / (sqrt(3 kappa + 1) + 2),
     rate 1 - 2 / sqrt(3 kappa + 1)."""
     root = math.sqrt(3 * L / mu + 1)
     return 4.0 / (3 * L + mu), (root - 2) / (root + 2), 1 - 2 / root

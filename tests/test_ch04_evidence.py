@@ -17,7 +17,14 @@ from course_lib.convergence import (
     stability_limit,
     stationary_loss,
 )
-from course_lib.experiments.ch04_momentum import momentum_experiment, nesterov_step, noisy_quadratic_loss
+from course_lib.experiments.ch04_momentum import (
+    MOMENTUM_START,
+    _fast_run,
+    _momentum_quadratic,
+    momentum_experiment,
+    nesterov_step,
+    noisy_quadratic_loss,
+)
 from course_lib.optim import SGD
 from course_lib.widgets.ch04_momentum import momentum_explorer
 
@@ -169,3 +176,85 @@ def test_explorer_title_says_nesterov_diverges_where_it_does():
     assert "1.36" in explorer._title.get_text()
     explorer.lr_slider.value = 10**-0.9  # 0.126: lr L = 1.26 < 1.357
     assert "converges" in explorer._title.get_text()
+
+
+# --------------------------------------------------------------------------------------------------
+# The explorer's measured rate (review of 04/05: a "converges" title showed rates above 1)
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kappa", [1.0, 10.0, 1000.0])
+@pytest.mark.parametrize("lr, beta, nesterov", [(0.05, 0.9, False), (0.2, 0.9, True), (0.39, 0.9, False),
+                                                (0.01, 0.0, False), (0.1, 0.5, True)])
+def test_fast_run_is_what_run_optimizer_computes(kappa, lr, beta, nesterov):
+    """The long run the rate is measured on uses momentum_step / nesterov_step: the same numbers as SGD."""
+    A = _momentum_quadratic(kappa)
+    np.testing.assert_array_equal(_fast_run(A, lr, beta, nesterov, 800),
+                                  run_optimizer(A, MOMENTUM_START, 800, lr, beta, nesterov))
+
+
+def test_rate_is_measured_over_the_second_half_of_a_long_run():
+    swinging = momentum_experiment(0.002, 0.98)  # condition number 10: theory 0.990 per step
+    assert swinging["path"].shape == (61, 2) and swinging["rate_window"] == (500, 1000)
+    assert swinging["rate"] < 1 and swinging["rate"] == pytest.approx(swinging["direction_rates"].max(), abs=0.002)
+    short = momentum_experiment(0.002, 0.98, rate_steps=60)  # over steps 30-60 the distance still grows
+    assert short["rate_window"] == (30, 60) and short["rate"] > 1
+    nesterov = momentum_experiment(10**-0.9, 0.9, nesterov=True)  # lr 0.126, the chapter's suggestion
+    assert nesterov["rate"] == pytest.approx(nesterov["direction_rates"].max(), abs=0.002)  # 0.886 against 0.887
+    diverging = momentum_experiment(0.2, 0.9, nesterov=True)  # stops when it overflows; the window is its second half
+    assert diverging["rate"] > 2 and diverging["rate_window"][1] < 1000
+
+
+def test_a_converging_setting_never_shows_a_measured_rate_above_one_unexplained():
+    lrs = 10.0 ** np.arange(-3.0, 0.01, 0.15)
+    for lr in lrs:
+        for beta in (0.0, 0.5, 0.9, 0.95, 0.98, 0.99):
+            for nest in (False, True):
+                data = momentum_experiment(float(lr), beta, nesterov=nest)
+                if data["stable"]:
+                    assert data["rate"] < 1, (lr, beta, nest, data["rate"])
+    # the one slider setting found whose distance still swings at step 1000 says so in the title
+    explorer = momentum_explorer(lr=10**-1.2, momentum=0.99, condition_number=1.0)
+    assert explorer.data["stable"] and explorer.data["rate"] >= 1
+    assert "still swinging over steps 500-1000" in explorer._title.get_text()
+    explorer.momentum_slider.value = 0.9
+    assert "converges, rate 0." in explorer._title.get_text() and "over steps 500-1000" in explorer._title.get_text()
+
+
+def _sign_changes(x):
+    signs = np.sign(x)
+    signs = signs[signs != 0]
+    return int((signs[1:] != signs[:-1]).sum())
+
+
+def test_at_lr_just_below_2_over_L_the_swing_stops_only_along_the_valley_floor():
+    """Chapter 04, section 7: at the slider's lr 0.1995 (lr L = 1.995), over the 60 steps shown, the path along the
+    flat eigenvector stops changing sign for momentum <= 0.30 ((1 - sqrt(lr mu))^2 = 0.306); along the steep one it
+    changes sign on every step up to 0.17 ((sqrt(lr L) - 1)^2 = 0.170) and on at least half the steps above."""
+    lr = 10**-0.7
+    assert (1 - math.sqrt(lr * 1.0)) ** 2 == pytest.approx(0.306, abs=1e-3)
+    assert (math.sqrt(lr * 10.0) - 1) ** 2 == pytest.approx(0.170, abs=1e-3)
+    for beta in np.round(np.arange(0.0, 0.995, 0.01), 2):
+        data = momentum_experiment(lr, beta)
+        _, eigenvectors = np.linalg.eigh(data["A"])
+        along_mu, along_L = (data["path"] @ eigenvectors).T
+        assert (_sign_changes(along_mu) == 0) == (beta <= 0.30), beta
+        assert _sign_changes(along_L) >= 30, beta
+        if beta <= 0.17:
+            assert _sign_changes(along_L) == 60, beta
+
+
+def test_the_closed_form_floor_is_the_heavy_balls_not_nesterovs():
+    A = np.diag([10.0])
+    lr, beta = 0.005, 0.9
+    effective = lr / (1 - beta)
+    closed = 0.5 * effective / (2 - effective * 10.0 * (1 - beta) / (1 + beta))
+    assert stationary_loss(A, lr, beta, 1.0) == pytest.approx(closed, rel=1e-9)  # 0.01267
+    assert stationary_loss(A, lr, beta, 1.0, nesterov=True) < 0.8 * closed  # 0.00954
+
+
+def test_jurys_third_condition_holds_inside_both_regions():
+    """|constant term| < 1 wherever p(1) > 0 and p(-1) > 0: beta for the heavy ball, |beta (1 - a)| for Nesterov."""
+    for beta in np.linspace(0.0, 0.99, 100):
+        for a in np.linspace(1e-6, stability_limit(beta, nesterov=True), 200, endpoint=False):
+            assert abs(beta * (1 - a)) < 1 and 1 - a > -1 / (1 + 2 * beta) - 1e-12

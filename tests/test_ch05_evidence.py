@@ -12,6 +12,7 @@ from course_lib.experiments.ch05_adam import (
     loshchilov_hutter_adamw,
     lr_sweep,
     make_optimizer,
+    optimizer_race,
     rotated_valley,
     rotated_valley_sweep,
 )
@@ -183,3 +184,48 @@ def test_rotation_leaves_sgd_and_momentum_unchanged_and_slows_adam():
     axis, rotated = result["Adam", 0.0], result["Adam", 45.0]
     assert axis.min() < result["momentum 0.9", 0.0].min() < rotated.min()
     assert np.all(axis[np.isfinite(rotated)] < rotated[np.isfinite(rotated)])  # slower rotated, at every rate
+
+
+# --------------------------------------------------------------------------------------------------
+# A large eps, and the explorer's claims
+# --------------------------------------------------------------------------------------------------
+
+
+def test_adam_with_gradients_far_below_eps_is_ema_momentum_sgd_with_lr_over_eps():
+    """Step eta m_hat / (sqrt(v_hat) + eps) -> (eta / eps) m_hat when sqrt(v_hat) << eps: SGD with momentum beta1
+    in the EMA form (m bias-corrected) and learning rate eta / eps."""
+    rng = np.random.default_rng(0)
+    lr, eps, beta1 = 0.1, 1.0, 0.9
+    curvature = np.array([1e-3, 1e-2, 1e-4])
+    w_adam, w_sgd, m = np.ones(3), np.ones(3), np.zeros(3)
+    adam = Adam([w_adam], lr=lr, eps=eps)
+    for t in range(1, 501):
+        noise = 1e-4 * rng.normal(size=3)
+        adam.step([curvature * w_adam + noise])
+        m = beta1 * m + (1 - beta1) * (curvature * w_sgd + noise)
+        w_sgd -= lr / eps * m / (1 - beta1**t)
+    moved = np.abs(1 - w_sgd).max()
+    assert moved > 0.3  # the weights moved
+    assert np.abs(w_adam - w_sgd).max() < 0.01 * moved
+
+
+def _sign_changes(x):
+    signs = np.sign(x)
+    signs = signs[signs != 0]
+    return int((signs[1:] != signs[:-1]).sum())
+
+
+def test_explorer_claims_at_lr_0_05():
+    """Chapter 05, 'Try it': at lr 0.05 on (w1^2 + 25 w2^2) / 2, lowering beta1 from 0.9 to 0.5 removes Adam's
+    overshoot of w2 = 0 and momentum's swing along w1; momentum keeps zigzagging along w2 at every beta1, because
+    lr > 1/25 (even beta1 = 0 changes sign at every step); SGD diverges above lr 2/25 where Adam converges."""
+    high, low = optimizer_race(0.05, beta1=0.9), optimizer_race(0.05, beta1=0.5)
+    assert _sign_changes(high["Adam"]["path"][:, 1]) > 0 and _sign_changes(high["momentum"]["path"][:, 0]) > 0
+    assert _sign_changes(low["Adam"]["path"][:, 0]) == _sign_changes(low["Adam"]["path"][:, 1]) == 0
+    assert _sign_changes(low["momentum"]["path"][:, 0]) == 0
+    for beta1 in np.arange(0.0, 0.995, 0.05):
+        assert _sign_changes(optimizer_race(0.05, beta1=beta1)["momentum"]["path"][:, 1]) >= 20, beta1
+    assert _sign_changes(optimizer_race(0.05, beta1=0.0)["momentum"]["path"][:, 1]) == 60
+    assert _sign_changes(optimizer_race(0.039, beta1=0.0)["SGD"]["path"][:, 1]) == 0  # lr < 1/25: no overshoot
+    fast = optimizer_race(0.1)
+    assert fast["SGD"]["loss"][-1] > 1e6 and fast["Adam"]["loss"][-1] < fast["Adam"]["loss"][0] / 100

@@ -24,7 +24,7 @@ def _grade_momentum_update(fn):
         raise _Wrong("that is the EMA form v = beta v + (1 - beta) g",
                      f"this exercise uses PyTorch's form, not the EMA one: re-read it in {_FORMS}.")
     if np.allclose(new_v, 0.9 * v - 0.1 * g):
-        raise _Wrong("that is the velocity form v = mu v - lr g",
+        raise _Wrong("that is the velocity form v = beta v - lr g",
                      f"the velocity form puts lr inside v; this exercise uses PyTorch's form: re-read it in {_FORMS}.")
     if not np.allclose(new_v, v_torch):
         raise _Wrong(f"v is {new_v.tolist()}, expected {v_torch.tolist()}",

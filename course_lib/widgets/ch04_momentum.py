@@ -13,8 +13,9 @@ LIMIT_FORMULA = {"heavy ball": "2 + 2 beta", "Nesterov": "(2 + 2 beta)/(1 + 2 be
 
 class MomentumExplorer(Explorer):
     """Learning-rate (log), momentum and condition-number (log) sliders and a Nesterov switch; left, the path
-    on the contours; right, the loss curve. The title says whether the method converges, by its own stability
-    region, with the measured rate beside the theory's."""
+    on the contours; right, the loss curve (the first ``steps`` steps). The title says whether the method
+    converges, by its own stability region, with the rate measured over the second half of a 1000-step run
+    (``momentum_experiment``) beside the theory's."""
 
     def __init__(self, lr=0.05, momentum=0.0, steps=60, condition_number=10.0, nesterov=False):
         style = {"description_width": "100px"}
@@ -70,9 +71,15 @@ class MomentumExplorer(Explorer):
         self._path.set_data(path[:, 0], path[:, 1])
         self._loss.set_data(np.arange(len(loss)), np.clip(np.nan_to_num(loss, nan=1e3, posinf=1e3), 1e-8, 1e3))
         method, lr_L = data["method"], self.lr_slider.value * data["L"]
-        if data["stable"]:
-            verdict = (f"converges, rate {data['rate']:.3f} per step "
-                       f"(theory {data['direction_rates'].max():.3f})")
+        theory, window = data["direction_rates"].max(), data["rate_window"]
+        if data["stable"] and window is None:
+            verdict = f"converges, at the minimum within a few steps (theory rate {theory:.3f})"
+        elif data["stable"] and data["rate"] < 1:
+            verdict = (f"converges, rate {data['rate']:.3f} per step over steps {window[0]}-{window[1]} "
+                       f"(theory {theory:.3f})")
+        elif data["stable"]:  # a slow swing: the distance at the window's end is near a peak of its oscillation
+            verdict = (f"converges (theory {theory:.3f}), still swinging over steps {window[0]}-{window[1]}: "
+                       f"{data['rate']:.3f} per step")
         else:
             verdict = f"diverges: lr L = {lr_L:.3g} >= {LIMIT_FORMULA[method]} = {data['limit']:.3g}"
         self._title.set_text(f"{method}, lr {self.lr_slider.value:.3g}, momentum {self.momentum_slider.value:.2f}: "
