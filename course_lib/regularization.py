@@ -1,13 +1,17 @@
-"""L1 and L2 weight penalties: each returns ``(penalty, gradients)`` for a parameter list.
+"""L1 and L2 weight penalties, in chapter 06's notation: training minimizes  J = L + lambda * Omega(W),  with
+lambda = ``strength``. Each penalty returns ``(lambda * Omega, gradients of lambda * Omega)`` for a parameter list:
 
-    L2:  penalty = (strength / 2) * sum ||W||^2      gradient  strength * W
-    L1:  penalty = strength * sum |W|                 gradient  strength * sign(W)   (0 at W = 0, a subgradient)
+    L2:  Omega = 1/2 sum W^2    lambda * Omega = (strength / 2) sum W^2    gradient  strength * W
+    L1:  Omega = sum |W|        lambda * Omega = strength * sum |W|         gradient  strength * sign(W)
+                                                                            (0 at W = 0, a subgradient)
+
+The 1/2 in L2's Omega makes its gradient strength * W, which is what SGD's (and PyTorch's) ``weight_decay``
+adds: for plain SGD, L2 with strength lambda is exactly weight decay lambda (chapter 06 shows it numerically;
+Goodfellow, Bengio & Courville 2016, "Deep Learning", Sec. 7.1.1); for Adam it is not (chapter 05).
 
 By default they apply to the weights (arrays with 2 or more dimensions), not to the biases (1-D): a bias
 only shifts a unit, it does not make the function more wiggly, and shrinking it toward 0 just moves
 decision boundaries toward the origin (chapter 03). ``include_biases=True`` penalizes them too.
-For plain SGD, L2 with strength lambda is exactly weight decay lambda (chapter 06 shows it numerically;
-Goodfellow et al., "Deep Learning", 7.1.1); for Adam it is not (chapter 05).
 """
 
 import numpy as np
@@ -51,15 +55,15 @@ class _Penalty:
 
 
 class L2(_Penalty):
-    """(strength / 2) * sum of squared weights; gradient strength * W ("ridge", "weight decay" for SGD)."""
+    """strength * Omega, Omega = 1/2 sum W^2; gradient strength * W ("ridge"; for SGD, weight_decay=strength)."""
 
     def _term(self, p):
         return 0.5 * self.strength * float(np.sum(p.astype(np.float64) ** 2)), self.strength * p
 
 
 class L1(_Penalty):
-    """strength * sum of |weights|; subgradient strength * sign(W) ("lasso"). Its minimum has weights at exactly
-    0, but as a gradient term it leaves them hopping across 0.
+    """strength * Omega, Omega = sum |W|; subgradient strength * sign(W) ("lasso"). Its minimum has weights at
+    exactly 0, but as a gradient term it leaves them hopping across 0.
 
     ``proximal=True`` applies it by its proximal step instead, which gives the exact zeros: no gradient term,
     and after each optimizer step ``W = soft_threshold(W, lr * strength)`` (``proximal_step``; ``train_step``
