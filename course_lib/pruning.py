@@ -14,7 +14,7 @@ import numpy as np
 from ._checks import as_float, as_int
 
 __all__ = ["magnitude_prune", "global_magnitude_prune", "gradual_sparsity", "sparsity_report", "Pruner",
-           "structured_prune", "mask_units"]
+           "structured_prune", "mask_units", "to_csr", "from_csr"]
 
 
 def _check_sparsity(sparsity):
@@ -175,3 +175,39 @@ def mask_units(model, kept):
         masked.params[2 * layer + 1][drop] = 0
         masked.params[2 * layer + 2][drop, :] = 0
     return masked
+
+
+# --------------------------------------------------------------------------------------------------
+# Storing a pruned matrix: compressed sparse rows
+# --------------------------------------------------------------------------------------------------
+
+
+def _index_dtype(largest):
+    return np.min_scalar_type(max(int(largest), 0))  # uint8 up to 255, uint16 up to 65535, ...
+
+
+def to_csr(w):
+    """A 2-D array in compressed sparse row (CSR) form: ``(values, indices, indptr)``, the non-zero entries row
+    by row, the column of each, and where each row starts in them (row i is
+    ``values[indptr[i]:indptr[i + 1]]``). Only the non-zeros are stored, each with an index: worth it when
+    most entries are zero. Indices and row pointers get the smallest unsigned integer type that holds them
+    (uint8 for at most 256 columns; scipy.sparse uses int32 by default). Saad 2003, "Iterative Methods for
+    Sparse Linear Systems", Sec. 3.4."""
+    w = np.asarray(w)
+    if w.ndim != 2:
+        raise ValueError(f"w must be a 2-D array, got shape {w.shape}")
+    rows, columns = np.nonzero(w)
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=w.shape[0]))])
+    return (w[rows, columns], columns.astype(_index_dtype(w.shape[1] - 1)),
+            indptr.astype(_index_dtype(len(rows))))
+
+
+def from_csr(values, indices, indptr, shape):
+    """The dense array of ``shape`` that ``to_csr`` stored as ``(values, indices, indptr)``."""
+    shape = tuple(int(n) for n in shape)
+    if len(shape) != 2 or len(indptr) != shape[0] + 1:
+        raise ValueError(f"indptr must have shape[0] + 1 = {shape[0] + 1} entries for shape {shape}, got {len(indptr)}")
+    w = np.zeros(shape, dtype=np.asarray(values).dtype)
+    rows = np.repeat(np.arange(shape[0]), np.diff(np.asarray(indptr, dtype=np.int64)))
+    w[rows, np.asarray(indices, dtype=np.int64)] = values
+    return w

@@ -18,7 +18,7 @@ import numpy as np
 
 from ._checks import as_int, choose
 
-__all__ = ["quantize", "dequantize", "quantization_error", "fake_quantize_model", "SCHEMES"]
+__all__ = ["quantize", "dequantize", "quantization_error", "fake_quantize_model", "pack_bits", "unpack_bits", "SCHEMES"]
 
 SCHEMES = ("symmetric", "affine")
 _MIN_SCALE = float(np.finfo(np.float32).eps)  # as torch's observers: an all-zero tensor still gets a scale
@@ -112,3 +112,29 @@ def fake_quantize_model(model, bits=8, scheme="symmetric", axis=None):
         q, scale, zero_point = quantize(W, bits, scheme, axis)
         quantized.params[2 * i] = dequantize(q, scale, zero_point, axis).astype(W.dtype)
     return quantized
+
+
+def pack_bits(codes, bits):
+    """Store unsigned ``bits``-bit integer codes (each in [0, 2^bits - 1]) back to back, 8 bits to a byte:
+    ``ceil(n * bits / 8)`` bytes for n codes (two 4-bit codes per byte, four 2-bit codes). Each code is written
+    as its ``bits`` binary digits, most significant first (``np.packbits``). Returns a flat uint8 array;
+    ``unpack_bits(packed, bits, n)`` gives the codes back."""
+    bits = as_int(bits, "bits", 1, 16)
+    codes = np.asarray(codes)
+    if not np.issubdtype(codes.dtype, np.integer):
+        raise TypeError(f"codes must be integers, got dtype {codes.dtype}")
+    codes = codes.ravel().astype(np.int64)
+    if codes.size and (codes.min() < 0 or codes.max() >= 2**bits):
+        raise ValueError(f"codes must be in [0, {2**bits - 1}] to fit in {bits} bits, "
+                         f"got values in [{codes.min()}, {codes.max()}]")
+    digits = (codes[:, None] >> np.arange(bits - 1, -1, -1)) & 1  # (n, bits), most significant digit first
+    return np.packbits(digits.astype(np.uint8).ravel())
+
+
+def unpack_bits(packed, bits, count):
+    """The ``count`` codes of ``bits`` bits each that ``pack_bits`` stored in ``packed`` (int64)."""
+    bits, count = as_int(bits, "bits", 1, 16), as_int(count, "count", 0)
+    digits = np.unpackbits(np.asarray(packed, dtype=np.uint8))
+    if digits.size < count * bits:
+        raise ValueError(f"{np.size(packed)} bytes hold {digits.size // bits} codes of {bits} bits, not {count}")
+    return digits[:count * bits].reshape(count, bits).astype(np.int64) @ (1 << np.arange(bits - 1, -1, -1))

@@ -140,3 +140,28 @@ def test_pruner_refuses_a_model_whose_weights_are_not_its_params():
     masks = [np.ones(W.shape, dtype=bool) for W in model.weights]
     with pytest.raises(TypeError, match="Pruner needs a model whose params are"):
         Pruner(model, masks)
+
+
+# --------------------------------------------------------------------------------------------------
+# compressed sparse rows
+# --------------------------------------------------------------------------------------------------
+
+
+def test_csr_round_trip_stores_only_the_non_zeros():
+    from course_lib.pruning import from_csr, to_csr
+
+    w = np.random.default_rng(3).normal(size=(5, 300))
+    w[np.abs(w) < 1.0] = 0.0
+    w[2] = 0.0  # an empty row
+    values, indices, indptr = to_csr(w)
+    assert values.size == indices.size == np.count_nonzero(w) and indptr.size == 6
+    assert indices.dtype == np.uint16  # 300 columns need more than a byte
+    assert indptr[2] == indptr[3]  # row 2 is empty
+    np.testing.assert_array_equal(values[indptr[1]:indptr[2]], w[1][w[1] != 0])
+    np.testing.assert_array_equal(from_csr(values, indices, indptr, w.shape), w)
+    small = to_csr(np.eye(4))
+    assert small[1].dtype == small[2].dtype == np.uint8
+    with pytest.raises(ValueError, match="2-D"):
+        to_csr(np.ones(3))
+    with pytest.raises(ValueError, match="indptr"):
+        from_csr(values, indices, indptr, (4, 300))

@@ -108,3 +108,28 @@ def test_fake_quantize_model():
     assert all(b < a for a, b in zip(errors, errors[1:])) and errors[-1] < 1e-3
     assert all(np.array_equal(p, q) for p, q in zip(model.biases, fake_quantize_model(model, 4).biases))
     np.testing.assert_array_equal(model.forward(x), logits)  # the original is untouched
+
+
+@pytest.mark.parametrize("bits", [1, 2, 3, 4, 5, 8, 12])
+def test_pack_bits_round_trip_and_size(bits):
+    from course_lib.quantization import pack_bits, unpack_bits
+
+    codes = np.random.default_rng(bits).integers(0, 2**bits, size=37)
+    packed = pack_bits(codes, bits)
+    assert packed.dtype == np.uint8 and packed.nbytes == -(-37 * bits // 8)
+    np.testing.assert_array_equal(unpack_bits(packed, bits, 37), codes)
+
+
+def test_pack_bits_layout_and_bad_input():
+    from course_lib.quantization import pack_bits, unpack_bits
+
+    np.testing.assert_array_equal(pack_bits(np.array([1, 2, 3, 0]), 2), [0b01101100])  # most significant first
+    np.testing.assert_array_equal(pack_bits(np.array([15, 1]), 4), [0xF1])
+    with pytest.raises(ValueError, match=r"\[0, 15\]"):
+        pack_bits(np.array([16]), 4)
+    with pytest.raises(ValueError, match=r"\[0, 3\]"):
+        pack_bits(np.array([-1]), 2)
+    with pytest.raises(TypeError, match="integers"):
+        pack_bits(np.array([0.5]), 4)
+    with pytest.raises(ValueError, match="not 5"):
+        unpack_bits(np.zeros(1, dtype=np.uint8), 2, 5)

@@ -108,3 +108,15 @@ def test_an_sgd_step_on_v_does_not_change_the_function_along_v():
     model.directions[0] *= 3.0
     np.testing.assert_allclose(model.forward(x), before, rtol=1e-12)
     SGD(model.params, lr=0.1)  # builds on params without complaint
+
+
+def test_the_gradient_of_v_is_orthogonal_to_v_so_a_gradient_step_never_shrinks_it():
+    """Salimans & Kingma 2016, Sec. 2.1: v . dL/dv = 0 per unit, so ||v - eta dv||^2 = ||v||^2 + eta^2 ||dv||^2."""
+    rng = np.random.default_rng(4)
+    v, g, dW = rng.normal(size=(6, 4)), rng.uniform(0.5, 2.0, size=4), rng.normal(size=(6, 4))
+    dv, _ = weight_norm_backward(v, g, dW)
+    np.testing.assert_allclose(np.sum(v * dv, axis=0), 0.0, atol=1e-12)
+    eta = 0.3
+    grown = np.linalg.norm(v - eta * dv, axis=0) ** 2
+    np.testing.assert_allclose(grown, np.linalg.norm(v, axis=0) ** 2 + eta**2 * np.linalg.norm(dv, axis=0) ** 2)
+    assert np.all(grown > np.linalg.norm(v, axis=0) ** 2)

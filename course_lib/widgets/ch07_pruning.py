@@ -1,21 +1,29 @@
-"""Chapter 07 (pruning): the pruning explorer, a sparsity slider on a trained network."""
+"""Chapter 07 (pruning and compression): the pruning explorer, a sparsity slider on a trained network; the
+quantization explorer, bits and scheme against a layer's weight histogram and the accuracy."""
 
 import ipywidgets as widgets
 import matplotlib
 import numpy as np
 from matplotlib.colors import PowerNorm
+from matplotlib.ticker import NullLocator
 
-from .._checks import as_float, choose
+from .._checks import as_float, as_int, choose
 from ..experiments.ch07_pruning import (
     PRUNING_SCOPES,
     PRUNING_SPARSITIES,
+    QUANT_BIN_EDGES,
+    QUANT_BITS,
+    QUANT_GRANULARITIES,
     _pruning_inputs,
     pruning_curve,
     pruning_experiment,
+    quantization_curve,
+    quantization_experiment,
 )
+from ..quantization import SCHEMES
 from ._base import Explorer
 
-__all__ = ["pruning_explorer", "PruningExplorer"]
+__all__ = ["pruning_explorer", "PruningExplorer", "quantization_explorer", "QuantizationExplorer"]
 
 
 class PruningExplorer(Explorer):
@@ -114,3 +122,110 @@ def pruning_explorer(sparsity=0.5, scope="global", model=None, x=None, y=None):
     ``.image``, the trained ``.model`` and the numbers in ``.data`` (``pruning_experiment``).
     """
     return PruningExplorer(sparsity, scope, model, x, y)
+
+
+# --------------------------------------------------------------------------------------------------
+# The quantization explorer
+# --------------------------------------------------------------------------------------------------
+
+
+class QuantizationExplorer(Explorer):
+    """A bits slider (2 to 8), a scheme switch (symmetric / affine), a granularity switch (one scale per tensor /
+    per output unit) and a layer switch above two panels: left, the histogram of the chosen layer's weights
+    (grey: float, colour: after quantization and dequantization), in units of the layer's largest |w|, so that
+    the 2^b levels show as spikes; right, accuracy against bits for the four variants (computed once, at
+    construction), the current setting marked.
+
+    ``model`` is the trained network (never changed); ``data`` holds the last result of
+    ``quantization_experiment``; ``image.value`` the PNG bytes.
+    """
+
+    def __init__(self, bits=4, scheme="symmetric", granularity="per channel", layer=1, model=None, x=None, y=None):
+        bits = as_int(bits, "bits", QUANT_BITS[0], QUANT_BITS[-1])
+        choose(scheme, "scheme", SCHEMES)
+        choose(granularity, "granularity", QUANT_GRANULARITIES)
+        self.model, self.x, self.y = _pruning_inputs(model, x, y)
+        layer = as_int(layer, "layer", 0, len(self.model.weights) - 1)
+        curve_model = model if model is not None else None
+        self.curves = {(s, g): quantization_curve(curve_model, s, g, x, y)
+                       for s in SCHEMES for g in QUANT_GRANULARITIES}
+        self.float_accuracy = self.curves[SCHEMES[0], QUANT_GRANULARITIES[0]]["float_accuracy"]
+        style = {"description_width": "80px"}
+        self.bits_slider = widgets.IntSlider(value=bits, min=QUANT_BITS[0], max=QUANT_BITS[-1], step=1,
+                                             description="bits", style=style, layout=widgets.Layout(width="330px"))
+        self.scheme_buttons = widgets.ToggleButtons(options=list(SCHEMES), value=scheme, description="scheme",
+                                                    style=style)
+        self.granularity_buttons = widgets.ToggleButtons(options=list(QUANT_GRANULARITIES), value=granularity,
+                                                         description="scale", style=style)
+        layers = [(f"W{i + 1} {W.shape[0]}x{W.shape[1]}", i) for i, W in enumerate(self.model.weights)]
+        self.layer_buttons = widgets.ToggleButtons(options=layers, value=layer, description="histogram of",
+                                                   style=style)
+        super().__init__([[self.bits_slider, self.scheme_buttons], [self.granularity_buttons, self.layer_buttons]],
+                         figsize=(11.5, 3.9))
+
+    def build_figure(self, fig):
+        ax_hist, ax_acc = fig.subplots(1, 2, width_ratios=(1.25, 1.0))
+        fig.subplots_adjust(left=0.06, right=0.99, bottom=0.14, top=0.83, wspace=0.2)
+        edges, floor = QUANT_BIN_EDGES, 1e-5
+        self._float_hist = ax_hist.stairs(np.full(len(edges) - 1, floor), edges, baseline=floor, color="0.55",
+                                          linewidth=1.2, label="float weights")
+        self._quant_hist = ax_hist.stairs(np.full(len(edges) - 1, floor), edges, baseline=floor, fill=True,
+                                          color="C0", alpha=0.65, label="quantized, dequantized")
+        ax_hist.set_yscale("log")
+        ax_hist.set_ylim(3e-4, 1.0)
+        ax_hist.yaxis.set_minor_locator(NullLocator())
+        ax_hist.set_xlim(edges[0], edges[-1])
+        ax_hist.set_xlabel("w / max|w| of the layer")
+        ax_hist.set_ylabel("fraction of the layer's weights")
+        ax_hist.legend(fontsize=8, loc="upper left")
+        ax_hist.grid(True, alpha=0.3)
+        self._floor = floor
+
+        styles = {("symmetric", "per tensor"): ("C0", "o-"), ("symmetric", "per channel"): ("C0", "s--"),
+                  ("affine", "per tensor"): ("C1", "o-"), ("affine", "per channel"): ("C1", "s--")}
+        for (scheme, granularity), (color, style) in styles.items():
+            curve = self.curves[scheme, granularity]
+            ax_acc.plot(curve["bits"], curve["accuracy"], style, color=color, markersize=4,
+                        label=f"{scheme}, {granularity}")
+        ax_acc.axhline(self.float_accuracy, color="0.5", linestyle=":", linewidth=1)
+        ax_acc.text(QUANT_BITS[0], self.float_accuracy + 0.01, "float", fontsize=8, color="0.4")
+        ax_acc.set_xlim(QUANT_BITS[0] - 0.3, QUANT_BITS[-1] + 0.3)
+        ax_acc.set_ylim(0.0, 1.05)
+        ax_acc.set_xlabel("bits per weight")
+        ax_acc.set_ylabel("accuracy")
+        ax_acc.legend(fontsize=8, loc="lower right")
+        ax_acc.grid(True, alpha=0.3)
+        ax_acc.set_title("every weight matrix quantized", fontsize=10)
+        (self._current,) = ax_acc.plot([], [], "o", color="k", markersize=9, fillstyle="none")
+        self._title = fig.text(0.5, 0.935, "", ha="center", va="center", fontsize=10)
+        return self._float_hist, self._quant_hist, self._current, self._title
+
+    def compute(self):
+        """Quantize a copy of the model with the current settings and evaluate it."""
+        return quantization_experiment(self.model, self.bits_slider.value, self.scheme_buttons.value,
+                                       self.granularity_buttons.value, self.layer_buttons.value, self.x, self.y)
+
+    def draw(self, data):
+        self._float_hist.set_data(np.maximum(data["histogram"], self._floor))
+        self._quant_hist.set_data(np.maximum(data["quantized_histogram"], self._floor))
+        self._current.set_data([data["bits"]], [data["accuracy"]])
+        name = f"W{data['layer'] + 1}"
+        self._title.set_text(
+            f"{data['bits']}-bit {data['scheme']}, {data['granularity']}: accuracy {data['accuracy']:.1%} "
+            f"(float {self.float_accuracy:.1%})\n{name}: {data['levels']} distinct values, max |w - w_hat| "
+            f"{data['max_error']:.3g} <= S/2 = {data['half_step']:.3g}; {data['nbytes']} bytes instead of "
+            f"{data['float32_nbytes']} (float32)")
+
+
+def quantization_explorer(bits=4, scheme="symmetric", granularity="per channel", layer=1, model=None, x=None,
+                          y=None):
+    """Chapter 07's quantization explorer: bits (2 to 8), scheme (symmetric / affine) and scale granularity (per
+    tensor / per output unit) for every weight matrix of a trained 2-64-64-3 spirals network
+    (``pruning_setup()``), or of your own ``model`` with its evaluation set ``x``, ``y``. Shows one layer's
+    weight histogram before and after quantization and the accuracy against bits for all four variants.
+
+    Returns a ``QuantizationExplorer`` (an ipywidgets VBox) with ``.bits_slider``, ``.scheme_buttons``,
+    ``.granularity_buttons``, ``.layer_buttons``, ``.image`` and the numbers in ``.data``
+    (``quantization_experiment``).
+    """
+    return QuantizationExplorer(bits, scheme, granularity, layer, model, x, y)
