@@ -1,4 +1,5 @@
-"""Gradient clipping, with the semantics of ``torch.nn.utils.clip_grad_norm_`` / ``clip_grad_value_``.
+"""Gradient clipping, with the semantics of ``torch.nn.utils.clip_grad_norm_`` / ``clip_grad_value_``, except
+that ``error_if_nonfinite=True`` raises ``ValueError`` here where PyTorch raises ``RuntimeError``.
 
 Clipping by norm rescales *all* gradients together, so the update keeps its direction and only its
 length is capped (Pascanu, Mikolov & Bengio 2013, "On the difficulty of training recurrent neural
@@ -33,8 +34,8 @@ def clip_grad_norm(grads, max_norm, norm_type=2.0, error_if_nonfinite=False):
     A non-finite total norm (a gradient holds nan or inf) is handled as ``torch.nn.utils.clip_grad_norm_`` does:
     with ``error_if_nonfinite=False`` (PyTorch's default) the gradients are scaled by the factor anyway, which
     makes them nan (a nan norm: factor nan) or 0 and nan (an inf norm: factor 0, and inf * 0 = nan); the
-    optimizer's step then refuses them. With ``error_if_nonfinite=True`` it raises ``ValueError`` and leaves the
-    gradients as they were.
+    optimizer's step then refuses them. With ``error_if_nonfinite=True`` it raises ``ValueError`` (PyTorch raises
+    ``RuntimeError``) and leaves the gradients as they were.
     """
     grads = _grad_list(grads)
     max_norm = as_float(max_norm, "max_norm", positive=True)

@@ -10,9 +10,10 @@ cosine_annealing       eta_min + (lr0 - eta_min) (1 + cos(pi t / T)) / 2, t = mi
                        (Loshchilov & Hutter 2017, "SGDR", eq. 5, without restarts; torch CosineAnnealingLR)
 triangular_cyclical    base + (max - base) * max(0, 1 - |step / step_size - 2 cycle - 1|),
                        cycle = step // (2 step_size)  (Smith 2017, "Cyclical Learning Rates", Sec. 3.1)
-linear_warmup          lr_at(step) * min(1, (step + 1) / warmup_steps)   (Goyal et al. 2017, "Accurate,
-                       Large Minibatch SGD", Sec. 2.2, "gradual warmup"; torch LinearLR with
-                       start_factor = 1 / warmup_steps, total_iters = warmup_steps - 1)
+linear_warmup          lr_at(step) * min(1, (step + 1) / warmup_steps)   (after Goyal et al. 2017, "Accurate,
+                       Large Minibatch SGD", Sec. 2.2, "gradual warmup", which ramps from the small-batch
+                       rate eta to k eta over 5 epochs; this common variant starts at lr / warmup_steps:
+                       torch LinearLR with start_factor = 1 / warmup_steps, total_iters = warmup_steps - 1)
 exponential_range      lr_min * (lr_max / lr_min) ** (step / (total_steps - 1)), the learning rate of a
                        range test (Smith 2017, Sec. 3.3, sweeps linearly; fastai's lr_find sweeps
                        geometrically, which spreads the steps evenly over several decades)
@@ -89,7 +90,10 @@ def linear_warmup(lr_at, warmup_steps):
     ``lr_at`` is a schedule (a function of the step) or a number (a constant rate). Step ``s`` gets
     ``lr_at(s) * min(1, (s + 1) / warmup_steps)``: ``lr_at(0) / warmup_steps`` first, the full rate from step
     ``warmup_steps - 1`` on. Large early steps, taken where the loss surface is still steep, are what warmup avoids
-    (Goyal et al. 2017, Sec. 2.2)."""
+    (after Goyal et al. 2017, Sec. 2.2, whose "gradual warmup" starts from the small-batch rate eta and rises by a
+    constant amount per step to k eta, for a batch k times larger, over 5 epochs; starting from lr / warmup_steps
+    instead is the common variant, torch's
+    ``LinearLR(start_factor=1 / warmup_steps, total_iters=warmup_steps - 1)``)."""
     if not callable(lr_at):
         lr_at = constant(lr_at)
     warmup_steps = _positive_int(warmup_steps, "warmup_steps")

@@ -1,5 +1,6 @@
 """Chapter 02: the evidence behind its claims (issue 13): the backward signal layer by layer, the gradient tracker,
-gradient noise against batch size, mini-batch runs, the learning-rate range test, clipping and warmup."""
+gradient noise against batch size, mini-batch runs and the rate a batch can use, the learning-rate range test,
+clipping and warmup, and the control that separates run length from noise for schedules."""
 
 import numpy as np
 import pytest
@@ -15,8 +16,8 @@ from course_lib.experiments.ch02_weight_updates import (
 )
 from course_lib.nn import MLP, softmax_cross_entropy
 from course_lib.optim import SGD
-from course_lib.schedules import Scheduler, linear_warmup, step_decay
-from course_lib.train import train
+from course_lib.schedules import Scheduler, cosine_annealing, linear_warmup, step_decay
+from course_lib.train import evaluate, train
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +57,8 @@ def test_the_myth_network_vanishes_backward_and_forward_at_the_same_rate(spirals
     assert dz[-1] / dz[0] > 100  # the backward signal vanishes towards layer 1 ...
     assert np.all(np.diff(dz[:-1]) > 0) and np.all(1.7 < dz[1:-1] / dz[:-2]) and np.all(dz[1:-1] / dz[:-2] < 2.4)
     assert inputs[0] / inputs[-1] > 100  # ... the forward signal towards layer 7 ...
+    assert 5 < dz[-1] / dz[-2] < 8  # the 64x3 output matrix sums only 3 terms backward: a larger drop than 2x
+    assert 7 < inputs[0] / inputs[1] < 11 and np.all(1.7 < inputs[1:-1] / inputs[2:])  # the 2x64 first layer: 2 terms
     assert dW.max() / dW.min() < 6  # ... and the weight gradients stay level (Glorot & Bengio 2010, 4.2.1)
     healthy = backward_signal(small_weights_tanh_net(scale=1.0), x, y)
     assert healthy["dz_std"][-2] / healthy["dz_std"][0] < 3  # the control: no vanishing at the Xavier scale
@@ -133,6 +136,38 @@ def test_batch_losses_trains_exactly_as_train_does(spirals):
     assert "full_loss" not in plain and len(plain["loss"]) == 1
 
 
+def test_a_larger_batch_can_use_a_larger_rate_per_step(spirals):
+    """Section 3, batch size: after 30 steps the full batch gains from lr 2 over lr 0.5 in every seed, batch 4 loses."""
+    x, y = spirals
+
+    def after_30_steps(batch_size, lr, seed):
+        model = MLP([2, 64, 3], rng=seed, dtype="float64")
+        run = batch_losses(model, SGD(model.params, lr=lr), x, y, epochs=30, batch_size=batch_size, rng=seed,
+                           full_loss=True, max_steps=30)
+        return run["full_loss"][-1]
+
+    for seed in [0, 1, 2]:
+        assert after_30_steps(300, 2.0, seed) < after_30_steps(300, 0.5, seed) - 0.1
+        assert after_30_steps(4, 2.0, seed) > after_30_steps(4, 0.5, seed)
+        assert after_30_steps(300, 8.0, seed) > 1.0  # too large for every batch size
+
+
+def test_batch_losses_can_stop_after_a_number_of_steps(spirals):
+    x, y = spirals
+    runs = []
+    for max_steps in [None, 7]:
+        model = MLP([2, 16, 3], rng=1, dtype="float64")
+        runs.append(batch_losses(model, SGD(model.params, lr=0.5), x, y, epochs=2, batch_size=64, rng=4,
+                                 full_loss=True, max_steps=max_steps))
+    full, short = runs
+    assert len(full["loss"]) == 10 and len(short["loss"]) == len(short["full_loss"]) == 7  # stops within epoch 2
+    np.testing.assert_array_equal(short["full_loss"], full["full_loss"][:7])
+    assert short["epoch"][-1] == pytest.approx(1 + 2 * 64 / 300) and not short["diverged"]
+    model = MLP([2, 4, 3], rng=0, dtype="float64")
+    with pytest.raises(ValueError, match="max_steps"):
+        batch_losses(model, SGD(model.params, lr=0.1), x, y, epochs=1, batch_size=10, max_steps=0)
+
+
 def test_batch_losses_reports_divergence(spirals):
     x, y = spirals
     model = MLP([2, 16, 3], rng=0, dtype="float64")
@@ -197,3 +232,18 @@ def test_clipping_and_warmup_rescue_the_exploding_run(spirals, remedy):
         assert history.diverged_at_step == 4
     else:
         assert history.diverged_at_step is None and history.loss[0] > 50 and min(history.loss) < 0.2
+
+
+def test_a_long_quiet_run_still_favours_the_constant_rate(spirals):
+    """Section 5, the control: setting A (batches of 30, lr 0.5) run for 1800 steps, as long as setting B, still ends
+    lower with a constant rate than with cosine annealing: its limit is distance, not noise."""
+    x, y = spirals
+    final = {}
+    for name in ["constant", "cosine"]:
+        model = MLP([2, 64, 3], rng=0, dtype="float64")
+        opt = SGD(model.params, lr=0.5)
+        scheduler = Scheduler(opt, cosine_annealing(0.5, total_steps=1800)) if name == "cosine" else None
+        train(model, opt, x, y, epochs=180, batch_size=30, rng=0, scheduler=scheduler, diagnostics=False,
+              progress=False)
+        final[name] = evaluate(model, x, y)[0]
+    assert final["constant"] < 0.8 * final["cosine"]

@@ -179,19 +179,23 @@ def gradient_noise(model, x, y, batch_sizes, draws=200, rng=None):
     return {"batch_size": np.array(batch_sizes), "measured": np.array(measured), "predicted": np.array(predicted)}
 
 
-def batch_losses(model, optimizer, x, y, epochs, batch_size, rng=None, full_loss=False):
+def batch_losses(model, optimizer, x, y, epochs, batch_size, rng=None, full_loss=False, max_steps=None):
     """Mini-batch training exactly as ``train`` does it (``train_step`` on shuffled batches), recording every step.
 
     Returns ``epoch`` (examples seen / N after each step), ``loss`` (the batch's loss, before the step), with
     ``full_loss=True`` also ``full_loss`` (the loss on all of ``(x, y)`` after the step: one more forward pass per
-    step), and ``diverged`` (True if the logits overflowed; the record stops there).
+    step), and ``diverged`` (True if the logits overflowed; the record stops there). ``max_steps``: stop after that
+    many steps, even within an epoch (the steps taken are the first steps of the longer run).
     """
     rng, n = as_rng(rng), len(y)
     epochs, batch_size = as_int(epochs, "epochs", 1), as_int(batch_size, "batch_size", 1)
+    max_steps = None if max_steps is None else as_int(max_steps, "max_steps", 1)
     record = {"epoch": [], "loss": [], "full_loss": []}
     for _ in range(epochs):
         order = rng.permutation(n)
         for start in range(0, n, batch_size):
+            if max_steps is not None and len(record["loss"]) == max_steps:
+                return _as_arrays(record, full_loss, diverged=False)
             batch = order[start:start + batch_size]
             step = train_step(model, optimizer, x[batch], y[batch])
             if step is None:
