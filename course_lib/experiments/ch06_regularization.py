@@ -182,6 +182,11 @@ def regularization_curve(kind="L2", strengths=REGULARIZATION_STRENGTHS, **kwargs
 # --------------------------------------------------------------------------------------------------
 
 
+def _weight_vector(params):
+    """Every weight matrix among ``params`` (ndim >= 2; the biases left out), flattened into one float64 vector."""
+    return np.concatenate([p.astype(np.float64).ravel() for p in params if p.ndim >= 2])
+
+
 def _weight_norm(weights):
     """||W||: the square root of the sum of squares of every weight matrix (the biases left out)."""
     return float(np.sqrt(sum(np.sum(W.astype(np.float64) ** 2) for W in weights)))
@@ -217,7 +222,7 @@ def _trajectory_run(strength, anchor, n_train, n_val, noise, hidden, steps, lr, 
     from ..regularization import L2
 
     x, y, x_val, y_val, model = _moons_task(n_train, n_val, noise, hidden, seed)
-    start = [W.copy() for W in model.weights]
+    start = [_readonly(W.copy()) for W in model.weights]
     penalty = None if strength == 0 else L2(strength) if anchor == "zero" else _L2TowardStart(strength, start)
     rows = {key: [] for key in TRAJECTORY_KEYS}
     best_step, best_accuracy, best_params = 0, -1.0, None
@@ -236,7 +241,7 @@ def _trajectory_run(strength, anchor, n_train, n_val, noise, hidden, steps, lr, 
             _full_batch_step(model, x, y, lr, penalty)
     result = {key: _readonly(np.array(values)) for key, values in rows.items()}
     result.update(strength=strength, anchor=anchor, lr=lr, steps=steps, sizes=(2, *hidden, 2),
-                  best_step=best_step, best_val_accuracy=best_accuracy,
+                  best_step=best_step, best_val_accuracy=best_accuracy, start_weights=tuple(start),
                   best_params=tuple(_readonly(p) for p in best_params),
                   final_params=tuple(_readonly(p.copy()) for p in model.params))
     return result
@@ -257,8 +262,9 @@ def training_trajectory(strength=0.0, n_train=40, n_val=1000, noise=0.3, hidden=
 
     Returns a dict of arrays, one entry per measured step: step, train_loss and val_loss (the data loss L, no
     penalty), train_accuracy, val_accuracy, weight_norm (||W||, biases excluded) and distance_from_start
-    (||W - W_0||); and strength, anchor, lr, steps, sizes, best_step, best_val_accuracy, best_params (the
-    parameters at best_step) and final_params (after ``steps``), both as ``MLP.params`` lists. Cached, read-only.
+    (||W - W_0||); and strength, anchor, lr, steps, sizes, best_step, best_val_accuracy, start_weights (W_0, the
+    weight matrices at step 0), best_params (the parameters at best_step) and final_params (after ``steps``), both
+    as ``MLP.params`` lists. Cached, read-only.
     """
     strength = as_float(strength, "strength", nonnegative=True)
     anchor = choose(anchor, "anchor", ("zero", "start"))
@@ -287,13 +293,18 @@ def early_stopping_choices(seeds=(0, 1, 2, 3, 4), strengths=EARLY_STOPPING_STREN
     rate eta, stopping after tau steps acts like L2 with lambda ~ 1 / (eta * tau). ``equivalent_strength`` is
     1 / (lr * stop_step). Our network starts at W_0 != 0, so the penalty the argument predicts is centred on
     W_0: the ``anchored_*`` entries are a run with that penalty (``anchor="start"``) at equivalent_strength.
+    Whether it ends where early stopping does is measured with the weight matrices W (biases left out) flattened
+    into one vector: anchored_to_stop = ||W_anchored - W_stop||, and anchored_cosine = the cosine of the angle
+    between the two displacements W_anchored - W_0 and W_stop - W_0 (1: the same direction). The control is the
+    unpenalized network after all ``steps``: final_to_stop = ||W_final - W_stop||.
 
     Returns a dict: seeds, strengths, task (the ``training_trajectory`` arguments used), and per seed (arrays):
-    stop_step, stop_val_accuracy, stop_weight_norm, stop_distance (||W - W_0|| at the stop), memorized_step
-    (the measured step from which the training accuracy stays 100% to the end, -1 if it is below 100% at the
-    end), final_train_accuracy, final_train_loss, final_val_accuracy, final_weight_norm (the unpenalized run at
-    the end); chosen_strength, chosen_val_accuracy, chosen_weight_norm, chosen_distance; equivalent_strength,
-    anchored_val_accuracy, anchored_weight_norm, anchored_distance; val_accuracy_by_strength (seed, strength).
+    start_weight_norm (||W_0||), stop_step, stop_val_accuracy, stop_weight_norm, stop_distance (||W - W_0|| at
+    the stop), memorized_step (the measured step from which the training accuracy stays 100% to the end, -1 if it
+    is below 100% at the end), final_train_accuracy, final_train_loss, final_val_accuracy, final_weight_norm (the
+    unpenalized run at the end); chosen_strength, chosen_val_accuracy, chosen_weight_norm, chosen_distance;
+    equivalent_strength, anchored_val_accuracy, anchored_weight_norm, anchored_distance, anchored_to_stop,
+    anchored_cosine, final_to_stop; val_accuracy_by_strength (seed, strength).
     Also eval_every, the pair (eval_every, l2_eval_every), which ``held_out_test_accuracy`` needs.
     """
     seeds = [_seed_of(seed) for seed in seeds]
@@ -312,7 +323,11 @@ def early_stopping_choices(seeds=(0, 1, 2, 3, 4), strengths=EARLY_STOPPING_STREN
         anchored = training_trajectory(equivalent, eval_every=steps, anchor="start", rng=seed, **task)
         unfitted = np.flatnonzero(free["train_accuracy"] < 1.0)  # measured steps with a training point wrong
         fitted_from = 0 if unfitted.size == 0 else unfitted[-1] + 1
+        start, at_stop = _weight_vector(free["start_weights"]), _weight_vector(free["best_params"])
+        at_anchored, at_end = _weight_vector(anchored["final_params"]), _weight_vector(free["final_params"])
+        moved_anchored, moved_stop = at_anchored - start, at_stop - start
         rows.append({
+            "start_weight_norm": free["weight_norm"][0],
             "stop_step": free["best_step"], "stop_val_accuracy": free["best_val_accuracy"],
             "stop_weight_norm": free["weight_norm"][stop], "stop_distance": free["distance_from_start"][stop],
             "memorized_step": int(free["step"][fitted_from]) if fitted_from < len(free["step"]) else -1,
@@ -324,6 +339,10 @@ def early_stopping_choices(seeds=(0, 1, 2, 3, 4), strengths=EARLY_STOPPING_STREN
             "equivalent_strength": equivalent, "anchored_val_accuracy": anchored["val_accuracy"][-1],
             "anchored_weight_norm": anchored["weight_norm"][-1],
             "anchored_distance": anchored["distance_from_start"][-1],
+            "anchored_to_stop": float(np.linalg.norm(at_anchored - at_stop)),
+            "anchored_cosine": float(moved_anchored @ moved_stop
+                                     / (np.linalg.norm(moved_anchored) * np.linalg.norm(moved_stop) or 1.0)),
+            "final_to_stop": float(np.linalg.norm(at_end - at_stop)),
             "val_accuracy_by_strength": final_accuracies,
         })
     return {"seeds": np.array(seeds), "strengths": np.array(strengths), "task": task,
