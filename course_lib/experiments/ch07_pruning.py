@@ -273,16 +273,19 @@ def lottery_ticket(dense, theta_0, sparsity, x, y, x_val, y_val, epochs=60, lr=0
     """Frankle & Carbin (2019, "The Lottery Ticket Hypothesis", Sec. 2, one-shot pruning): prune the trained
     ``dense`` network by global weight magnitude to ``sparsity`` (mask m), then train from
 
-        ticket:         m * theta_0    the surviving weights rewound to their values at initialization
-        random reinit:  m * theta'     the same mask on a fresh He init theta' (drawn from ``rng``)
+        ticket:           m * theta_0    the surviving weights rewound to their values at initialization
+        random reinit:    m * theta'     the same mask on a fresh He init theta' (drawn from ``rng``)
+        rescaled reinit:  m * theta''    theta' with each masked matrix scaled to the ticket's norm,
+                                         ||m * W''|| = ||m * W_0||: the ticket's scale without its values
 
     for ``epochs`` each, with the same batch order (both drawn from ``rng``, by ``SeedSequence.spawn``, so never
-    equal to ``theta_0`` even when ``theta_0`` was drawn from the same seed), and score both on ``(x_val, y_val)``
-    every ``eval_every`` epochs. ``theta_0`` is the list of parameters ``[W1, b1, ...]`` that ``dense`` started from.
+    equal to ``theta_0`` even when ``theta_0`` was drawn from the same seed), and score all three on
+    ``(x_val, y_val)`` every ``eval_every`` epochs. ``theta_0`` is the list of parameters ``[W1, b1, ...]`` that
+    ``dense`` started from.
 
-    Returns a dict: epochs (when the curves were measured), ticket and random reinit (validation accuracy at
-    those epochs), start_norm (per start, the norm of each masked weight matrix before training), kept
-    (weights left).
+    Returns a dict: epochs (when the curves were measured), ticket, random reinit and rescaled reinit
+    (validation accuracy at those epochs), start_norm (per start, the norm of each masked weight matrix before
+    training), kept (weights left).
     """
     from ..nn import MLP
     from ..pruning import global_magnitude_prune
