@@ -10,6 +10,7 @@ import pytest
 from course_lib import init
 from course_lib.experiments.ch01_initialization import (
     deep_linear_spread,
+    deep_linear_training,
     first_step_below,
     init_explorer_data,
     signal_by_layer,
@@ -137,6 +138,29 @@ def test_gaussian_products_of_the_same_variance_spread_with_depth():
     assert high / low > 3 > np.ptp(np.percentile(shallow["norm_ratio"], [5, 95])) + 1
 
 
+def test_deep_linear_training_of_one_layer_follows_the_closed_form():
+    """Depth 1: W <- W - lr (W - A), so the error shrinks by (1 - lr) per step and the loss by (1 - lr)^2."""
+    run = deep_linear_training("orthogonal", depth=1, width=8, lr=0.1, max_steps=200, target=0.05, rng=3)
+    steps = np.arange(len(run["loss"]))
+    np.testing.assert_allclose(run["loss"], 0.9 ** (2 * steps), rtol=1e-9)
+    assert run["steps_to_target"] == math.ceil(math.log(0.05) / (2 * math.log(0.9)))
+    assert run["diverged_at"] is None
+
+
+def test_orthogonal_deep_linear_networks_train_where_gaussian_ones_crawl_or_diverge():
+    gaussian = functools.partial(init.normal, std=1 / math.sqrt(32))
+    orthogonal = deep_linear_training("orthogonal", depth=10, lr=0.01, max_steps=1000, rng=0)
+    slow = deep_linear_training(gaussian, depth=10, lr=0.01, max_steps=1000, rng=0)
+    assert orthogonal["steps_to_target"] < 100 and 300 < slow["steps_to_target"]
+    assert np.all(np.diff(orthogonal["loss"]) < 0)  # gradient descent with a small step: the loss falls every step
+    deep_orthogonal = deep_linear_training("orthogonal", depth=30, lr=0.01, max_steps=1000, rng=0)
+    deep_gaussian = deep_linear_training(gaussian, depth=30, lr=0.01, max_steps=1000, rng=0)
+    assert deep_orthogonal["steps_to_target"] < 50
+    assert deep_gaussian["steps_to_target"] is None and deep_gaussian["diverged_at"] is not None
+    with pytest.raises(ValueError, match="lr"):
+        deep_linear_training(lr=-1.0)
+
+
 # --------------------------------------------------------------------------------------------------
 # The trunc_normal_(std=0.02) trap: bounds are values
 # --------------------------------------------------------------------------------------------------
@@ -198,6 +222,15 @@ def test_he_trains_while_the_shrinking_starts_stay_on_the_plateau(task):
         assert stuck["final_loss"] == pytest.approx(math.log(3), abs=0.01)
         assert stuck["start_act_std"][-1] < 1e-3 < he["start_act_std"][-1]
     assert list(he["steps"][:3]) == [0, 25, 50] and he["steps"][-1] == 300
+
+
+def test_torch_biases_change_the_start_but_not_the_plateau(task):
+    plain = train_from_initializer(torch_linear_default, steps=300, eval_every=100, rng=0, task=task)
+    biased = train_from_initializer(torch_linear_default, steps=300, eval_every=100, rng=0, task=task,
+                                    torch_biases=True)
+    assert biased["loss"][0] != plain["loss"][0]
+    assert biased["start_act_std"][0] != plain["start_act_std"][0]  # same weights (drawn first), other biases
+    assert biased["final_loss"] == pytest.approx(math.log(3), abs=0.01)
 
 
 def test_a_diverging_run_is_reported_not_raised(task):

@@ -15,7 +15,7 @@ from ..optim import SGD
 from ._common import _forward_in_chunks, _readonly, _seed_of
 
 __all__ = ["init_explorer_data", "EXPLORER_INITIALIZERS", "MAX_DEPTH", "WIDTH_RANGE", "signal_by_layer",
-           "deep_linear_spread", "spiral_task", "train_from_initializer", "first_step_below"]
+           "deep_linear_spread", "deep_linear_training", "spiral_task", "train_from_initializer", "first_step_below"]
 
 # The initializers offered by the init explorer, each at its library defaults (as a PyTorch user
 # would call them): "normal" is N(0, 1), kaiming_* assume ReLU, xavier_* and orthogonal use gain 1.
@@ -265,6 +265,62 @@ def deep_linear_spread(initializer="orthogonal", depth=50, width=128, n_inputs=1
     }
 
 
+def deep_linear_training(initializer="orthogonal", depth=10, width=32, lr=0.01, max_steps=3000, target=0.05,
+                         rng=0):
+    """Train a deep linear network ``x -> x @ W1 @ ... @ W_depth`` by full-batch gradient descent to map x to x @ A.
+
+    As in Saxe, McClelland & Ganguli 2014 (Sec. 1), the inputs are whitened (E[x.T x] = I), so the mean squared
+    error over the inputs is exactly ``L = ||P - A||_F^2 / 2`` with P = W1 @ ... @ W_depth, and its gradient is
+
+        dL/dW_l = (W1 ... W_{l-1}).T @ (P - A) @ (W_{l+1} ... W_depth).T
+
+    Every W is ``width x width``, drawn by ``initializer`` (a name or a function ``init(shape, rng=...)``) from
+    the generator ``rng``, then the target A with N(0, 1/width) entries (a random linear map that keeps the
+    average length). Steps of size ``lr`` run until L falls below ``target`` times its starting value, for at most
+    ``max_steps`` steps, or until L is not finite or 1e6 times its start (diverged). Returns a dict:
+
+        steps_to_target   the first step with L < target * L(0), or None
+        diverged_at       the step at which L blew up, or None
+        loss              L before each step (up to where the run stopped), relative to L(0)
+    """
+    initializer = get_initializer(initializer)
+    depth = as_int(depth, "depth", 1, 1000)
+    width = as_int(width, "width", 1, 1024)
+    lr = as_float(lr, "lr", positive=True)
+    max_steps = as_int(max_steps, "max_steps", 1, 10**6)
+    target = as_float(target, "target", positive=True)
+    rng = as_rng(rng)
+    weights = [np.asarray(initializer((width, width), rng=rng), dtype=np.float64) for _ in range(depth)]
+    goal = rng.standard_normal((width, width)) / math.sqrt(width)
+    eye = np.eye(width)
+    losses, steps_to_target, diverged_at = [], None, None
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported, not raised
+        for step in range(max_steps + 1):
+            below = [eye]  # below[l] = W1 @ ... @ W_l
+            for weight in weights:
+                below.append(below[-1] @ weight)
+            error = below[-1] - goal
+            loss = 0.5 * float(np.sum(error * error))
+            losses.append(loss)
+            if not np.isfinite(loss) or loss > 1e6 * losses[0]:
+                diverged_at = step
+                break
+            if loss < target * losses[0]:
+                steps_to_target = step
+                break
+            if step == max_steps:
+                break
+            above = eye  # W_{l+1} @ ... @ W_depth, built from the top down
+            gradients = [None] * depth
+            for layer in reversed(range(depth)):
+                gradients[layer] = below[layer].T @ error @ above.T
+                above = weights[layer] @ above
+            for weight, gradient in zip(weights, gradients):
+                weight -= lr * gradient
+    return {"steps_to_target": steps_to_target, "diverged_at": diverged_at,
+            "loss": np.array(losses) / losses[0]}
+
+
 def spiral_task(n_train=600, n_val=200, rng=0):
     """The task ``train_from_initializer`` learns: three interleaved spirals (``data.spirals``, noise 0.2),
     ``n_train + n_val`` points drawn from ``rng``, split into training and validation points, and scaled with the
@@ -281,10 +337,12 @@ def spiral_task(n_train=600, n_val=200, rng=0):
 
 
 def train_from_initializer(initializer, hidden_layers=10, width=32, steps=1500, lr=0.05, batch_size=64,
-                           eval_every=25, rng=0, task=None):
+                           eval_every=25, rng=0, task=None, torch_biases=False):
     """Train a deep ReLU network on ``spiral_task`` from the weights ``initializer`` draws; return its record.
 
-    The network: 2 inputs, ``hidden_layers`` ReLU layers of ``width`` units, 3 outputs (``nn.MLP``), every bias 0.
+    The network: 2 inputs, ``hidden_layers`` ReLU layers of ``width`` units, 3 outputs (``nn.MLP``), every bias 0;
+    with ``torch_biases=True`` each bias is drawn from U(-1/sqrt(fan_in), 1/sqrt(fan_in)) instead, as PyTorch's
+    ``nn.Linear.reset_parameters`` draws it (after all the weights, from the weights' generator).
     Training: plain SGD (``optim.SGD``, no momentum) with learning rate ``lr`` on mini-batches of ``batch_size``
     drawn with replacement, for ``steps`` steps. ``rng`` (an int seed) fixes both the weights and the order of the
     batches: two runs with the same seed and different initializers see the same batches in the same order, so
@@ -311,6 +369,9 @@ def train_from_initializer(initializer, hidden_layers=10, width=32, steps=1500, 
     weights_rng, batches_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
     model = MLP([x.shape[1]] + [width] * hidden_layers + [int(y.max()) + 1], activation="relu", init=initializer,
                 rng=weights_rng, dtype="float64")
+    if torch_biases:
+        for weight, bias in zip(model.weights, model.biases):
+            bias[:] = weights_rng.uniform(-1, 1, bias.shape) / math.sqrt(weight.shape[0])
     optimizer = SGD(model.params, lr=lr)
     record_steps = sorted(set(range(0, steps + 1, eval_every)) | {steps})
     losses = np.full(len(record_steps), np.nan)
