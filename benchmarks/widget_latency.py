@@ -39,6 +39,7 @@ from course_lib.widgets import (
     pruning_explorer,
     regularization_explorer,
 )
+from course_lib.widgets.ch07_pruning import quantization_explorer
 
 
 def slider_grid(slider):
@@ -46,6 +47,11 @@ def slider_grid(slider):
     if hasattr(slider, "base"):  # FloatLogSlider: min/max/step are exponents
         return slider.base ** np.arange(slider.min, slider.max + 1e-9, slider.step)
     return np.arange(slider.min, slider.max + slider.step / 2, slider.step)
+
+
+def options(control):
+    """The values a Dropdown or ToggleButtons can take (options given as (label, value) pairs or as values)."""
+    return [o[1] if isinstance(o, tuple) else o for o in control.options]
 
 
 def whole_range(control):
@@ -165,9 +171,19 @@ def main():
     explorer = bias_explorer()
     report("bias_explorer, bias slider", measure(explorer, explorer.b_slider, args.changes, rng))
     report("bias_explorer, w1 slider", measure(explorer, explorer.w1_slider, args.changes, rng))
+    report("bias_explorer, activation switch sigmoid/ReLU",
+           measure(explorer, explorer.activation_dropdown, args.changes, rng,
+                   grid=list(explorer.activation_dropdown.options)))
+    explorer.activation_dropdown.value = "relu"
+    report("bias_explorer (ReLU), bias slider", measure(explorer, explorer.b_slider, args.changes, rng))
     explorer = momentum_explorer()
     report("momentum_explorer, momentum slider", measure(explorer, explorer.momentum_slider, args.changes, rng))
     report("momentum_explorer, learning-rate slider", measure(explorer, explorer.lr_slider, args.changes, rng))
+    report("momentum_explorer, condition-number slider 1..1000",
+           measure(explorer, explorer.condition_slider, args.changes, rng))
+    explorer = momentum_explorer(nesterov=True)
+    report("momentum_explorer (Nesterov), learning-rate slider",
+           measure(explorer, explorer.lr_slider, args.changes, rng))
     explorer = optimizer_explorer()
     report("optimizer_explorer, learning-rate slider", measure(explorer, explorer.lr_slider, args.changes, rng))
     report("optimizer_explorer, beta2 slider", measure(explorer, explorer.beta2_slider, args.changes, rng))
@@ -196,6 +212,14 @@ def main():
            measure(explorer, explorer.sparsity_slider, args.changes, rng))
     report("pruning_explorer, scope switch global/per-layer",
            measure(explorer, explorer.scope_buttons, args.changes, rng, grid=["global", "per-layer"]))
+    start = time.perf_counter()
+    explorer = quantization_explorer()
+    print(f"quantization_explorer: construction {time.perf_counter() - start:.2f} s")
+    report("quantization_explorer, bits slider", measure(explorer, explorer.bits_slider, args.changes, rng))
+    for name in ["scheme_buttons", "granularity_buttons", "layer_buttons"]:
+        control = getattr(explorer, name)
+        report(f"quantization_explorer, {control.description or name} switch",
+               measure(explorer, control, args.changes, rng, grid=options(control)))
     # chapter 08: 11 snapshots of W1 (784 x 256) as the notebook saves them; random weights cost the same to draw
     snapshots = [rng.normal(0.0, 0.05, size=(784, 256)).astype(np.float32)]
     for _ in range(10):
