@@ -8,7 +8,8 @@ import numpy as np
 from .._checks import as_float, as_int
 from ._common import _readonly, _seed_of
 
-__all__ = ["importance_experiment", "IMPORTANCE_TRUE_WEIGHTS", "IMPORTANCE_MAX_COPIES", "IMPORTANCE_SLOTS"]
+__all__ = ["importance_experiment", "logistic_gradient_descent", "IMPORTANCE_TRUE_WEIGHTS", "IMPORTANCE_MAX_COPIES",
+           "IMPORTANCE_SLOTS"]
 
 IMPORTANCE_TRUE_WEIGHTS = (2.0, 1.0, 0.5, 0.0)  # the synthetic task's logit: 2 x1 + x2 + 0.5 x3 + 0 x4
 IMPORTANCE_MAX_COPIES = 4
@@ -86,3 +87,40 @@ def importance_experiment(scale=1.0, copies=1, n=2000, n_repeats=5, rng=0):
         "accuracy": columns.baseline,
         "same_predictions": float(np.mean(predict(test) == _importance_reference(n, seed))),
     }
+
+
+def logistic_gradient_descent(x, y, w_start, lr=1.0, steps=1000, l2=0.0):
+    """Fit a logistic regression by full-batch gradient descent from ``w_start`` (and b = 0), for ``steps`` steps:
+
+        w <- w - lr (X^T (p - y) / n + l2 w),     b <- b - lr mean(p - y),     p = sigmoid(X w + b),
+
+    the gradient of L(w, b) = mean_i [log(1 + exp(z_i)) - y_i z_i] + (l2 / 2) ||w||^2, the loss that
+    ``importance.fit_logistic_regression`` minimizes by Newton's method (Hastie, Tibshirani & Friedman 2009, §4.4).
+
+    When columns j and k of x are identical, the gradient's entries j and k are equal at every step, so without
+    ``l2`` the difference w_j - w_k never changes: gradient descent keeps the difference it started with and moves
+    only the sum w_j + w_k, the one thing the data determine. Started from w = 0 it therefore ends with equal weights,
+    the minimum-norm optimum. With l2 > 0 the difference shrinks by the factor (1 - lr l2) per step, towards ridge's
+    unique optimum, where the copies have equal weights (Hastie, Tibshirani & Friedman 2009, §3.4.1).
+
+    Returns ``(w, b)``: the weights (float64, one per column) and the bias after the last step.
+    """
+    from ..importance import _check_labels, _check_x
+
+    x = _check_x(x)
+    y = _check_labels(y, len(x))
+    if len(x) == 0 or not np.isin(y, (0, 1)).all():
+        raise ValueError("y must hold at least one label, each 0 or 1")
+    w = np.array(w_start, dtype=np.float64)
+    if w.shape != (x.shape[1],) or not np.all(np.isfinite(w)):
+        raise ValueError(f"w_start must hold {x.shape[1]} finite numbers (one per column of x), got shape {w.shape}")
+    lr = as_float(lr, "lr", positive=True)
+    steps = as_int(steps, "steps", low=0)
+    l2 = as_float(l2, "l2", nonnegative=True)
+    b, n = 0.0, len(x)
+    for _ in range(steps):
+        p = 0.5 * (1.0 + np.tanh(0.5 * (x @ w + b)))  # sigmoid, without overflow
+        error = p - y
+        w = w - lr * (x.T @ error / n + l2 * w)
+        b = b - lr * float(np.mean(error))
+    return w, b
