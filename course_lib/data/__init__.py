@@ -7,7 +7,9 @@ MNIST for the capstone (chapter 08): ``load_mnist`` reads the four original IDX 
 SHA-256, downloading them into a cache directory if they are not on disk. From a shell,
 ``python -m course_lib.data download [--dir DIR]`` fetches and verifies them ahead of time.
 
-The code is in two modules, ``toy`` (the synthetic datasets) and ``mnist`` (the loader and its command line);
+``validation_split`` carves the course's fixed validation set out of a training set (module ``split``).
+
+The code is in modules ``toy`` (the synthetic datasets), ``split`` and ``mnist`` (the loader and its command line);
 their public names are re-exported here, and so are, outside ``__all__``, the loader's constants ``MNIST_*`` and
 ``_read_verified`` (chapter 08 shows it: ``show_source(data._read_verified)``). To replace one of the loader's
 settings or functions (``MNIST_MIRRORS``, ``_urlopen``, ...), set it on ``course_lib.data.mnist``, where the
@@ -28,6 +30,7 @@ from .mnist import (
     mnist_cache_dir,
 )
 from .mnist import _read_verified as _read_verified
+from .split import MNIST_VALIDATION_SEED, MNIST_VALIDATION_SIZE, validation_split
 from .toy import circles, moons, shifted_blobs, spirals, xor
 
 __all__ = [
@@ -43,4 +46,7 @@ __all__ = [
     "MNISTChecksumError",
     "MNISTNotFoundError",
     "MNISTDownloadError",
+    "validation_split",
+    "MNIST_VALIDATION_SIZE",
+    "MNIST_VALIDATION_SEED",
 ]
