@@ -206,7 +206,7 @@ def setup():
 @pytest.mark.parametrize("scheme", ["symmetric", "affine"])
 @pytest.mark.parametrize("granularity", ["per tensor", "per channel"])
 def test_quantization_experiment(setup, scheme, granularity):
-    model, x, y = setup["model"], setup["x_test"], setup["y_test"]
+    model, x, y = setup["model"], setup["x_val"], setup["y_val"]
     for bits in (2, 5, 8):
         data_ = quantization_experiment(model, bits, scheme, granularity, 1, x, y)
         assert data_["histogram"].sum() == pytest.approx(1) and data_["quantized_histogram"].sum() == pytest.approx(1)
@@ -238,6 +238,7 @@ def test_quantization_curve_and_bad_input(setup):
 
 def test_quantization_explorer_controls_change_data_and_image(setup):
     explorer = quantization_explorer(bits=4, scheme="symmetric", granularity="per tensor", layer=1)
+    assert np.array_equal(explorer.x, setup["x_val"]) and np.array_equal(explorer.y, setup["y_val"])  # validation
     assert bytes(explorer.image.value).startswith(PNG)
     assert (explorer.data["bits"], explorer.data["scheme"], explorer.data["granularity"]) == (4, "symmetric",
                                                                                                "per tensor")

@@ -1,5 +1,6 @@
 """course_lib.exercises: each checker accepts its reference solution and rejects typical mistakes."""
 
+import functools
 import math
 import re
 import runpy
@@ -85,6 +86,198 @@ def clip_always(grads, max_norm):
     return total
 
 
+# chapters 00-03: realistic wrong answers of the main exercises (train_two_layer, kaiming_normal, sgd_epochs,
+# train_and_count_dead) and of the audited short ones; each flag of a *_variant function makes one mistake
+
+
+def two_layer_variant(x, y, params, lr, steps, *, db_mean=False, no_relu=False, sum_loss=False, ascent=False,
+                      extra=0, rebind=False, loss_after=False, center_x=False):
+    W1, b1, W2, b2 = params
+    if center_x:  # "normalizes" the caller's data in place
+        x -= x.mean(axis=0)
+    losses = []
+    for _ in range(steps + extra):
+        z1 = x @ W1 + b1
+        h = np.maximum(z1, 0)
+        loss, dlogits = nn.softmax_cross_entropy(h @ W2 + b2, y)
+        if sum_loss:  # the gradient of the summed loss
+            dlogits = dlogits * len(x)
+        dz1 = dlogits @ W2.T if no_relu else (dlogits @ W2.T) * (z1 > 0)
+        total = (lambda d: d.mean(axis=0)) if db_mean else (lambda d: d.sum(axis=0))
+        grads = [x.T @ dz1, total(dz1), h.T @ dlogits, total(dlogits)]
+        for k, (param, grad) in enumerate(zip(params, grads)):
+            if rebind:
+                params[k] = param - lr * grad
+            elif ascent:
+                param += lr * grad
+            else:
+                param -= lr * grad
+        W1, b1, W2, b2 = params
+        losses.append(nn.softmax_cross_entropy(np.maximum(x @ W1 + b1, 0) @ W2 + b2, y)[0] if loss_after else loss)
+    return losses
+
+
+def two_layer_one_update_short(x, y, params, lr, steps):  # range(1, steps): one update too few, steps losses
+    losses = two_layer_variant(x, y, params, lr, steps - 1) if steps > 1 else two_layer_variant(x, y, params, lr, 1)
+    return losses + [losses[-1]] * (steps - len(losses))
+
+
+def kaiming_variant(shape, gain, mode, rng, *, fan=None, dist="normal", own_rng=False, gain_power=1):
+    fan_in, fan_out = shape
+    fan = {"fan_in": fan_in, "fan_out": fan_out}[fan or mode]
+    std = gain**gain_power / math.sqrt(fan)
+    rng = np.random.default_rng(0) if own_rng else rng
+    if dist == "uniform":  # the same variance: bound = sqrt(3) std
+        return rng.uniform(-math.sqrt(3) * std, math.sqrt(3) * std, shape)
+    if dist == "rescaled truncation":  # cut at +-2, then rescaled to the right std: the tails are missing
+        z = rng.standard_normal(3 * fan_in * fan_out)
+        z = z[np.abs(z) <= 2][: fan_in * fan_out].reshape(shape)
+        return z / z.std() * std
+    return rng.normal(0.0, std, shape)
+
+
+def truncated_symmetric(n, a, b, rng):  # assumes a = -b: keeps |x| <= max(|a|, |b|)
+    c = max(abs(a), abs(b))
+    out = np.empty(0)
+    while out.size < n:
+        x = rng.standard_normal(n)
+        out = np.concatenate([out, x[np.abs(x) <= c]])
+    return out[:n]
+
+
+def truncated_fixed_bounds(n, a, b, rng):  # ignores a and b: always [-2, 2]
+    out = np.empty(0)
+    while out.size < n:
+        x = rng.standard_normal(n)
+        out = np.concatenate([out, x[np.abs(x) <= 2]])
+    return out[:n]
+
+
+def truncated_refill_uniform(n, a, b, rng):  # the rejected values refilled from U(a, b)
+    x = rng.standard_normal(n)
+    outside = (x < a) | (x > b)
+    x[outside] = rng.uniform(a, b, outside.sum())
+    return x
+
+
+def truncated_reflect(n, a, b, rng):  # an outside value mirrored to -x (and redrawn if still outside)
+    x = rng.standard_normal(n)
+    outside = (x < a) | (x > b)
+    x[outside] = -x[outside]
+    still = (x < a) | (x > b)
+    while still.any():
+        x[still] = rng.standard_normal(still.sum())
+        still = (x < a) | (x > b)
+    return x
+
+
+def truncated_vectorized_redraw(n, a, b, rng):  # right: redraw only the outside values, in place
+    x = rng.standard_normal(n)
+    outside = (x < a) | (x > b)
+    while outside.any():
+        x[outside] = rng.standard_normal(outside.sum())
+        outside = (x < a) | (x > b)
+    return x
+
+
+def softmax_in_place(z):
+    z -= z.max(axis=1, keepdims=True)  # overwrites the caller's logits
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def softmax_mean_shift(z):  # shifts by the row mean: overflows on a row with a large spread
+    e = np.exp(z - z.mean(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def prior_bias_sorting_y(y, num_classes):
+    y.sort()  # sorts the caller's labels
+    return np.log(np.bincount(y, minlength=num_classes) / len(y))
+
+
+def sgd_variant(model, x, y, lr, batch_size, epochs, rng, *, drop_last=False, same_order=False, no_shuffle=False,
+                replace=False, sum_loss=False, naive=False, rebind=False, loss_after=False, ascent=False):
+    losses = []
+    fixed = rng.permutation(len(x))
+    for _ in range(epochs):
+        if same_order:
+            order = fixed
+        elif no_shuffle:
+            order = np.arange(len(x))
+        elif replace:  # n draws with replacement
+            order = rng.integers(0, len(x), len(x))
+        else:
+            order = rng.permutation(len(x))
+        stop = len(x) - len(x) % batch_size if drop_last else len(x)
+        for start in range(0, stop, batch_size):
+            batch = order[start:start + batch_size]
+            logits = model.forward(x[batch])
+            if naive:  # exp of the raw logits
+                p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+                loss = float(-np.mean(np.log(p[np.arange(len(batch)), y[batch]])))
+                dlogits = p.copy()
+                dlogits[np.arange(len(batch)), y[batch]] -= 1.0
+                dlogits /= len(batch)
+            else:
+                loss, dlogits = nn.softmax_cross_entropy(logits, y[batch])
+            if sum_loss:
+                dlogits = dlogits * len(batch)
+            for param, grad in zip(model.params, model.backward(dlogits)):
+                if rebind:
+                    param = param - lr * grad
+                elif ascent:
+                    param += lr * grad
+                else:
+                    param -= lr * grad
+            losses.append(nn.softmax_cross_entropy(model.forward(x[batch]), y[batch])[0] if loss_after else loss)
+    return losses
+
+
+def sgd_shuffling_an_index_array(model, x, y, lr, batch_size, epochs, rng):  # right: another valid use of rng
+    order = np.arange(len(x))
+    losses = []
+    for _ in range(epochs):
+        rng.shuffle(order)
+        for start in range(0, len(x), batch_size):
+            batch = order[start:start + batch_size]
+            loss, dlogits = nn.softmax_cross_entropy(model.forward(x[batch]), y[batch])
+            for param, grad in zip(model.params, model.backward(dlogits)):
+                param -= lr * grad
+            losses.append(loss)
+    return losses
+
+
+def dead_variant(model, x, y, lr, steps, *, rebind_bias=False, frequencies=False, count="units", no_last=False,
+                 with_output=False, ever=False):
+    counts = np.bincount(y, minlength=model.sizes[-1])
+    priors = counts / counts.sum()
+    if rebind_bias:
+        model.biases[-1] = np.log(priors)  # replaces an entry of a new list: the model never sees it
+    else:
+        model.biases[-1][:] = priors if frequencies else np.log(priors)
+    dead, seen = [], None
+    for t in range(steps if no_last else steps + 1):
+        logits = model.forward(x)
+        layers = model.layer_inputs[1:] + ([logits] if with_output else [])
+        if ever:  # a unit once dead counted dead for ever
+            now = [np.all(a == 0, axis=0) for a in layers]
+            seen = now if seen is None else [s | n for s, n in zip(seen, now)]
+            dead.append([int(s.sum()) for s in seen])
+        else:
+            dead.append([{"units": lambda a: int(np.all(a == 0, axis=0).sum()),
+                          "fractions": lambda a: float(np.all(a == 0, axis=0).mean()),
+                          "floats": lambda a: float(np.all(a == 0, axis=0).sum()),
+                          "zero values": lambda a: int(np.sum(a == 0)),
+                          "rows": lambda a: int(np.all(a == 0, axis=1).sum())}[count](a) for a in layers])
+        if t == steps:
+            break
+        _, dlogits = nn.softmax_cross_entropy(logits, y)
+        for param, grad in zip(model.params, model.backward(dlogits)):
+            param -= lr * grad
+    return np.array(dead)
+
+
 # name -> [(wrong answer, a fragment of the expected message)]
 WRONG = {
     "dense_forward": [
@@ -119,6 +312,11 @@ WRONG = {
         (lambda shape, rng: rng.normal(0, math.sqrt(1 / shape[0]), shape), "expected 0.0447 for fan_in = 1000"),
         (lambda shape, rng: rng.normal(0, math.sqrt(2 / shape[0]), shape[::-1]), "result has shape (400, 1000)"),
         (lambda shape, rng: rng.normal(1, math.sqrt(2 / shape[0]), shape), "the mean is"),
+        # a uniform of the same variance: the std check alone let it through
+        (lambda shape, rng: rng.uniform(-1, 1, shape) * math.sqrt(6 / shape[0]), "not a normal distribution"),
+        # a generator of its own, seeded: reproducible, but it ignores rng
+        (lambda shape, rng: np.random.default_rng(0).normal(0, math.sqrt(2 / shape[0]), shape),
+         "generators of different seeds gave the same weights"),
     ],
     "truncated_normal": [
         (clipped_normal, "sit exactly on a bound: that is clipping, not truncation"),
@@ -126,6 +324,10 @@ WRONG = {
         (lambda n, a, b, rng: rng.uniform(a, b, n), "std is"),
         (rejection_without_redraw, "samples, expected 200000"),
         (lambda n, a, b, rng: np.full(n, np.nan), "nan or inf"),
+        (truncated_symmetric, "your samples look cut to a symmetric interval"),  # assumes a = -b
+        (truncated_fixed_bounds, "use a and b as given"),  # ignores the bounds it is given
+        (truncated_refill_uniform, "the mean is 0.35"),  # refills from U(a, b): passed the std check on [-2, 2]
+        (truncated_reflect, "expected 0.2687 for N(0, 1) truncated to [-1.0, 2.5]"),  # refills by mirroring
     ],
     "stable_softmax": [
         (lambda z: np.exp(z) / np.exp(z).sum(axis=1, keepdims=True), "the result contains nan or inf"),
@@ -133,6 +335,8 @@ WRONG = {
         (lambda z: np.exp(z - z.max(axis=1, keepdims=True)) / np.exp(z - z.max(axis=1, keepdims=True)).sum(),
          "rows do not sum to 1"),
         (lambda z: z - z.max(axis=1, keepdims=True), "rows do not sum to 1"),
+        (softmax_in_place, "your function changed z"),  # `z -= z.max(...)` overwrites the caller's logits
+        (softmax_mean_shift, "one row with a large spread"),  # the row mean keeps exp finite only for small spreads
     ],
     "clip_grad_norm": [
         (clip_each_separately, "you clipped each gradient on its own"),
@@ -143,17 +347,70 @@ WRONG = {
     "prior_bias": [
         (lambda y, k: np.bincount(y, minlength=k) / len(y), "you returned the class frequencies"),
         (lambda y, k: np.zeros(k), "expected the class frequencies"),
+        # np.unique counts only the classes that occur: the absent ones silently disappear
+        (lambda y, k: np.log(np.unique(y, return_counts=True)[1] / len(y)), "the classes absent from y are missing"),
+        # np.bincount without minlength stops at the largest label that occurs
+        (lambda y, k: np.log(np.bincount(y) / len(y)), "result has shape (4,), expected (5,)"),
+        (prior_bias_sorting_y, "your function changed y"),  # sorts the caller's labels in place
+        # Laplace smoothing: a finite bias for absent classes, but no longer the priors
+        (lambda y, k: np.log((np.bincount(y, minlength=k) + 1) / (len(y) + k)), "expected the class frequencies"),
     ],
     "dead_fraction": [
         (lambda a: float(np.mean(a == 0)), "you returned the fraction of zero values"),
         (lambda a: float(np.all(a == 0, axis=1).mean()), "units 0 and 3"),
         (lambda a: int(np.all(a == 0, axis=0).sum()), "expected 0.5"),
+        (lambda a: float(np.any(a == 0, axis=0).mean()), "expected 0.5"),  # 0 for some example, not for all
+    ],
+    "train_two_layer": [
+        (functools.partial(two_layer_variant, db_mean=True), "db1 is the mean over the batch, not the sum"),
+        (functools.partial(two_layer_variant, no_relu=True), "the step of W1 is not -learning_rate * dL/dW1"),
+        (functools.partial(two_layer_variant, sum_loss=True), "6 times too large, n = 6 examples"),
+        (functools.partial(two_layer_variant, ascent=True), "every parameter moved uphill"),
+        (functools.partial(two_layer_variant, extra=1), "returned 2 losses for steps=1, expected 1"),
+        (two_layer_one_update_short, "your loop made 2 updates for steps=3"),
+        (functools.partial(two_layer_variant, rebind=True), "the arrays of params did not change"),
+        (functools.partial(two_layer_variant, loss_after=True), "the mean cross-entropy before the update"),
+        (functools.partial(two_layer_variant, center_x=True), "your function changed x or y"),
+    ],
+    "kaiming_normal": [
+        (functools.partial(kaiming_variant, dist="uniform"), "not a normal distribution (excess kurtosis -1.20"),
+        (functools.partial(kaiming_variant, dist="rescaled truncation"), "its tails are cut"),
+        (functools.partial(kaiming_variant, fan="fan_in"), "you used the other fan for shape=(300, 800)"),  # no mode
+        (functools.partial(kaiming_variant, fan="fan_out"), "you used the other fan for shape=(1000, 400)"),
+        (functools.partial(kaiming_variant, gain_power=0), "the gain is missing"),
+        (functools.partial(kaiming_variant, gain_power=2), "the gain is squared once too often"),
+        (functools.partial(kaiming_variant, own_rng=True), "generators of different seeds gave the same weights"),
+        (lambda shape, gain, mode, rng: np.random.normal(0, gain / math.sqrt(shape[0]), shape),
+         "generators of the same seed gave different weights"),
+        (lambda shape, gain, mode, rng: rng.normal(0, gain * math.sqrt(2 / sum(shape)), shape), "that is Xavier's"),
+    ],
+    "sgd_epochs": [
+        (functools.partial(sgd_variant, drop_last=True), "the last, smaller batch is missing"),
+        (functools.partial(sgd_variant, same_order=True), "every epoch took the examples in the same order"),
+        (functools.partial(sgd_variant, no_shuffle=True), "took the examples in their stored order"),
+        (functools.partial(sgd_variant, replace=True), "did not see every example exactly once"),
+        (functools.partial(sgd_variant, sum_loss=True), "the gradient of the batch's summed loss"),
+        (functools.partial(sgd_variant, naive=True), "a loss is nan or inf (logits near 1000"),
+        (functools.partial(sgd_variant, rebind=True), "the parameters did not change"),
+        (functools.partial(sgd_variant, loss_after=True), "mean cross-entropy before the update"),
+        (functools.partial(sgd_variant, ascent=True), "every parameter moved uphill"),
+    ],
+    "train_and_count_dead": [
+        (functools.partial(dead_variant, rebind_bias=True), "the output bias did not start at the log priors"),
+        (functools.partial(dead_variant, frequencies=True), "started at the class frequencies, not at their log"),
+        (functools.partial(dead_variant, count="fractions"), "the counts are fractions"),
+        (functools.partial(dead_variant, count="floats"), "the counts are floats (dtype float64), expected integers"),
+        (functools.partial(dead_variant, count="zero values"), "you counted the zero values"),
+        (functools.partial(dead_variant, count="rows"), "you counted examples (rows)"),
+        (functools.partial(dead_variant, no_last=True), "result has shape (12, 2), expected (13, 2)"),
+        (functools.partial(dead_variant, with_output=True), "the output layer not counted"),
+        (functools.partial(dead_variant, ever=True), "your counts never go down"),
     ],
     "momentum_update": [
         (lambda w, v, g, lr, beta: (w - lr * (beta * v + (1 - beta) * g), beta * v + (1 - beta) * g), "EMA form"),
         (lambda w, v, g, lr, beta: (w + beta * v - lr * g, beta * v - lr * g), "velocity form"),
         (lambda w, v, g, lr, beta: (w - lr * g, beta * v + g), "w moved by the gradient alone"),
-        (lambda w, v, g, lr, beta: (w - lr * v, beta * v + g), "expected"),
+        (lambda w, v, g, lr, beta: (w - lr * v, beta * v + g), "w moved along the old velocity"),
         (lambda w, v, g, lr, beta: w - lr * g, "return the pair (w, v)"),
     ],
     "optimal_momentum": [
@@ -227,8 +484,27 @@ def test_log_counts_are_a_right_prior_bias():
     assert grade("prior_bias", lambda y, k: np.log(np.bincount(y, minlength=k))).passed
 
 
+@pytest.mark.parametrize("name, right", [
+    # other calls of the generator: the statistical checks must not depend on the order of the draws
+    ("he_normal", lambda shape, rng: math.sqrt(2 / shape[0]) * rng.standard_normal(shape[::-1]).T),
+    ("kaiming_normal", lambda shape, gain, mode, rng: np.stack(  # one row at a time
+        [rng.normal(0, gain / math.sqrt(shape[mode == "fan_out"]), shape[1]) for _ in range(shape[0])])),
+    ("truncated_normal", truncated_vectorized_redraw),
+    ("sgd_epochs", sgd_shuffling_an_index_array),
+    # a finite stand-in for log 0, and the losses or counts as other containers
+    ("prior_bias", lambda y, k: np.log(np.bincount(y, minlength=k) / len(y) + 1e-8)),
+    ("train_two_layer", lambda x, y, params, lr, steps: np.array(two_layer_variant(x, y, params, lr, steps))),
+    ("train_and_count_dead", lambda *args: dead_variant(*args).tolist()),
+], ids=lambda value: value if isinstance(value, str) else "")
+def test_chapters_00_to_03_accept_other_right_forms(name, right):
+    result = grade(name, right)
+    assert result.passed, result.message
+
+
 def test_every_exercise_has_wrong_answers_tested():
     assert set(WRONG) == set(EXERCISES)
+    too_few = {name: len(cases) for name, cases in WRONG.items() if len(cases) < 3}
+    assert not too_few, f"every grader is tested with at least three realistic wrong answers: {too_few}"
 
 
 @pytest.mark.parametrize(
@@ -321,8 +597,8 @@ def test_printing_checkers_are_public():
 
 
 def test_the_package_exposes_the_same_names_as_the_old_module():
-    """exercises.py became a package (_grading and one module per chapter); its names stayed."""
-    assert exercises.__all__ == [
+    """exercises.py became a package (_grading and one module per chapter); its names stayed (new exercises add)."""
+    assert exercises.__all__[:24] == [
         "Result", "grade", "EXERCISES", "check_dense_forward", "check_dense_backward", "check_xavier_std",
         "check_he_normal", "check_truncated_normal", "check_stable_softmax", "check_clip_grad_norm",
         "check_prior_bias", "check_dead_fraction", "check_momentum_update", "check_optimal_momentum",
@@ -459,6 +735,423 @@ WRONG_CH09 = {
     ],
 }
 WRONG.update(WRONG_CH09)
+
+
+# --------------------------------------------------------------------------------------------------
+# chapters 04, 05, 06: the main exercises (nesterov_step, adamw_step, proximal_l1_step) and more wrong answers for
+# the short ones; cases of graders already in WRONG are appended to their lists
+# --------------------------------------------------------------------------------------------------
+
+
+def nesterov_right(w, g, state, lr, beta, *, damped=False, double_first=False, plain_first=False, alias=False):
+    """PyTorch's Nesterov step, or one of the usual mistakes in it (keyword flags)."""
+    if "velocity" not in state:
+        state["velocity"] = g if alias else g.copy()
+        if double_first:  # the buffer set to g and then updated too: (1 + beta) g
+            state["velocity"][...] = beta * state["velocity"] + g
+        if plain_first:  # no look-ahead on the first step
+            w -= lr * g
+            return
+    else:
+        state["velocity"][...] = beta * state["velocity"] + (1 - beta if damped else 1) * g
+    w -= lr * (g + beta * state["velocity"])
+
+
+def nesterov_zero_buffer(w, g, state, lr, beta):  # right: a buffer of zeros updated once is g on the first step
+    v = state.setdefault("velocity", np.zeros_like(w))
+    v[...] = beta * v + g
+    w -= lr * (g + beta * v)
+
+
+def nesterov_bengio_form(w, g, state, lr, beta):  # right: w + lr beta v_old - lr (1 + beta) v_new is the same step
+    old = state.get("velocity", np.zeros_like(w))
+    state["velocity"] = beta * old + g
+    w += lr * beta * old - lr * (1 + beta) * state["velocity"]
+
+
+def nesterov_heavy_ball(w, g, state, lr, beta):
+    v = state.setdefault("velocity", np.zeros_like(w))
+    v[...] = beta * v + g
+    w -= lr * v
+
+
+def nesterov_old_buffer(w, g, state, lr, beta):  # the look-ahead with the buffer from before the update
+    v = state.setdefault("velocity", np.zeros_like(w))
+    old = v.copy()
+    v[...] = beta * v + g
+    w -= lr * (g + beta * old)
+
+
+def nesterov_sutskever_velocity(w, g, state, lr, beta):  # Sutskever's velocity (lr inside v) stored as the buffer
+    v = state.setdefault("velocity", np.zeros_like(w))
+    v[...] = beta * v - lr * g
+    w += beta * v - lr * g
+
+
+def nesterov_not_in_place(w, g, state, lr, beta):
+    v = state.setdefault("velocity", np.zeros_like(w))
+    v[...] = beta * v + g
+    w = w - lr * (g + beta * v)
+    return w
+
+
+def nesterov_new_state(w, g, state, lr, beta):
+    state = {"velocity": g.copy()}  # a new dict: the caller's stays empty
+    w -= lr * (g + beta * state["velocity"])
+
+
+def adamw_variant(w, g, state, lr, betas, eps, weight_decay, *, decay="decoupled", correct=True, eps_inside=False,
+                  t_after=False, shared=None, in_place=True):
+    """An AdamW step, right with the defaults; each keyword makes one of the usual mistakes."""
+    beta1, beta2 = betas
+    if not state:
+        state.update(t=0, m=np.zeros_like(w), v=np.zeros_like(w))
+    st = state if shared is None else shared  # shared: one step counter t for every parameter (a global)
+    st.setdefault("t", 0)
+    if decay == "L2":
+        g = g + weight_decay * w
+    elif decay == "L2 in place":
+        g += weight_decay * w
+    elif decay == "no lr":
+        w *= 1 - weight_decay
+    elif decay == "decoupled":
+        w *= 1 - lr * weight_decay
+    if not t_after:
+        st["t"] += 1
+    m = state["m"] = beta1 * state["m"] + (1 - beta1) * g
+    v = state["v"] = beta2 * state["v"] + (1 - beta2) * g**2
+    m_hat, v_hat = (m / (1 - beta1 ** st["t"]), v / (1 - beta2 ** st["t"])) if correct else (m, v)
+    if t_after:
+        st["t"] += 1
+    step = lr * m_hat / (np.sqrt(v_hat + eps) if eps_inside else np.sqrt(v_hat) + eps)
+    if in_place:
+        w -= step
+    else:
+        w = w - step
+    if decay == "after":
+        w *= 1 - lr * weight_decay
+    return None if in_place else w
+
+
+def adamw_keras_form(w, g, state, lr, betas, eps, weight_decay):  # right: the corrections folded into lr and eps
+    beta1, beta2 = betas
+    if not state:
+        state.update(t=0, m=np.zeros_like(w), v=np.zeros_like(w))
+    w *= 1 - lr * weight_decay
+    state["t"] += 1
+    t = state["t"]
+    state["m"] = beta1 * state["m"] + (1 - beta1) * g
+    state["v"] = beta2 * state["v"] + (1 - beta2) * g**2
+    lr_t = lr * np.sqrt(1 - beta2**t) / (1 - beta1**t)
+    w -= lr_t * state["m"] / (np.sqrt(state["v"]) + eps * np.sqrt(1 - beta2**t))
+
+
+def proximal_variant(params, grads, lr, strength, *, shrink="soft", threshold="lr", order="after", biases=False,
+                     rebind=False, scale_grads=False):
+    """A proximal-L1 step, right with the defaults; each keyword makes one of the usual mistakes."""
+    t = lr * strength if threshold == "lr" else strength
+    for i, (p, g) in enumerate(zip(params, grads)):
+        penalized = p.ndim >= 2 or biases
+        if rebind:  # new arrays put into the list: the model never sees them
+            params[i] = np.sign(p - lr * g) * np.maximum(np.abs(p - lr * g) - t, 0) if penalized else p - lr * g
+            continue
+        if scale_grads:
+            g *= lr  # the caller's gradient, scaled in place
+            p -= g
+        elif shrink == "subgradient":
+            p -= lr * (g + (strength * np.sign(p) if penalized else 0.0))
+            continue
+        elif order == "after":
+            p -= lr * g
+        if penalized:
+            if shrink == "soft":
+                new = np.sign(p) * np.maximum(np.abs(p) - t, 0)
+            elif shrink == "past zero":
+                new = p - t * np.sign(p)
+            else:  # "hard"
+                new = np.where(np.abs(p) > t, p, 0.0)
+            p[...] = new
+        if order == "before":
+            p -= lr * g
+
+
+def proximal_with_library(params, grads, lr, strength):  # right: the library's soft_threshold, p[...] = ...
+    from course_lib.regularization import soft_threshold
+
+    for p, g in zip(params, grads):
+        p -= lr * g
+        if p.ndim >= 2:
+            p[...] = soft_threshold(p, lr * strength)
+
+
+def momentum_in_place(w, v, g, lr, beta):
+    v *= beta
+    v += g
+    w -= lr * v
+    return w, v
+
+
+def bias_correction_in_place(m, v, t, beta1, beta2):
+    m /= 1 - beta1**t
+    v /= 1 - beta2**t
+    return m, v
+
+
+def rmsprop_in_place(w, s, g, lr, alpha, eps):
+    s *= alpha
+    s += (1 - alpha) * g**2
+    return w - lr * g / (np.sqrt(s) + eps), s
+
+
+def l2_gradient_aliasing_w(W, strength):
+    grad = W  # not a copy: scaling grad scales W
+    grad *= strength
+    return 0.5 * strength * np.sum(W**2), grad
+
+
+def soft_threshold_in_place(w, threshold):
+    w[np.abs(w) <= threshold] = 0.0
+    w -= threshold * np.sign(w)
+    return w
+
+
+WRONG_CH04_06 = {
+    "nesterov_step": [
+        (nesterov_heavy_ball, "that is the heavy ball"),  # forgot the look-ahead: nesterov=False
+        (nesterov_old_buffer, "that is the heavy ball"),  # g + beta v_old: the heavy ball again
+        (nesterov_sutskever_velocity, "is -lr times PyTorch's buffer"),  # Sutskever's form written as PyTorch's
+        (lambda *a: nesterov_right(*a, damped=True), "that is dampening = beta"),  # the EMA form's (1 - beta) g
+        (lambda *a: nesterov_right(*a, double_first=True), "the buffer is (1 + beta) g"),  # first step: g, updated
+        (lambda *a: nesterov_right(*a, plain_first=True), "your first step is a plain gradient step"),  # no look-ahead
+        (lambda *a: nesterov_right(*a, alias=True), "state['velocity'] is the array g itself"),  # buffer = g, no copy
+        (nesterov_not_in_place, "the caller's w did not change"),  # w = w - ...: a new array
+        (nesterov_new_state, "state has no 'velocity'"),  # state = {...}: a new dict
+    ],
+    "adamw_step": [
+        (lambda *a: adamw_variant(*a, decay="L2"), "that is Adam + L2"),  # the decay added to the gradient
+        (lambda *a: adamw_variant(*a, decay="L2 in place"), "your function changed g"),  # g += wd * w
+        (lambda *a: adamw_variant(*a, decay="no lr"), "the decay is not multiplied by lr"),  # w *= 1 - wd
+        (lambda *a: adamw_variant(*a, decay="none"), "Adam without weight decay"),  # no decay at all
+        (lambda *a: adamw_variant(*a, decay="after"), "after the Adam step"),  # decays the stepped w
+        (lambda *a: adamw_variant(*a, t_after=True), "with t = 0, 1 - beta1**t is 0"),  # t starts at 0
+        (lambda *a: adamw_variant(*a, eps_inside=True), "eps is inside the square root"),  # TensorFlow's place
+        (lambda *a: adamw_variant(*a, correct=False), "not bias-corrected"),  # bias correction omitted
+        (lambda *a, _s={}: adamw_variant(*a, shared=_s), "shared by the two parameters"),  # one t, m, v for all
+        (lambda *a: adamw_variant(*a, in_place=False), "only the decay reached the caller's w"),  # w = w - step
+    ],
+    "proximal_l1_step": [
+        (lambda *a: proximal_variant(*a, shrink="subgradient"), "that is the subgradient step"),  # + strength sign(W)
+        (lambda *a: proximal_variant(*a, threshold="no lr"), "the threshold is strength, not lr * strength"),
+        (lambda *a: proximal_variant(*a, shrink="past zero"), "weights crossed zero"),  # shrinks past 0: sign flips
+        (lambda *a: proximal_variant(*a, shrink="hard"), "hard thresholding"),  # pruning, not shrinking
+        (lambda *a: proximal_variant(*a, order="before"), "soft-thresholded before the data step"),  # wrong order
+        (lambda *a: proximal_variant(*a, biases=True), "the biases were soft-thresholded too"),  # biases penalized
+        (lambda *a: proximal_variant(*a, rebind=True), "you put new arrays into the list"),  # params[i] = new
+        (lambda *a: proximal_variant(*a, scale_grads=True), "your function changed grads"),  # g *= lr
+    ],
+    "momentum_update": [
+        (momentum_in_place, "your function changed its input w and v"),  # v *= beta; w -= lr * v
+        (lambda w, v, g, lr, beta: (w - lr * (beta * v + lr * g), beta * v + lr * g), "v is"),  # lr inside, + sign
+        (lambda w, v, g, lr, beta: (w - 0.1 * (0.9 * v + g), 0.9 * v + g), "expected"),  # hard-coded lr and beta
+    ],
+    "optimal_momentum": [
+        (lambda k: (1 - 1 / math.sqrt(k)) ** 2, "expected"),  # the rate's approximation 1 - 1/sqrt(kappa), squared
+    ],
+    "bias_correction": [
+        (bias_correction_in_place, "your function changed its input m and v"),  # m /= ...
+        (lambda m, v, t, b1, b2: (m / (1 - 0.9**t), v / (1 - 0.999**t)), "with beta1=0.8"),  # hard-coded betas
+    ],
+    "rmsprop_update": [
+        (rmsprop_in_place, "your function changed its input s"),  # s *= alpha
+        (lambda w, s, g, lr, a, eps: (w - lr * g / (np.sqrt((1 - a) * s + a * g**2) + eps), (1 - a) * s + a * g**2),
+         "alpha weighs the new g**2"),  # alpha and 1 - alpha swapped
+        (lambda w, s, g, lr, a, eps: (w - lr * g / (np.sqrt(0.9 * s + 0.1 * g**2) + eps), 0.9 * s + 0.1 * g**2),
+         "expected"),  # hard-coded alpha
+    ],
+    "l2_penalty": [
+        (l2_gradient_aliasing_w, "your function changed W"),  # grad = W; grad *= strength
+        (lambda W, s: (0.5 * s * np.sum(W**2), s * W.T), "grad has shape (3, 2)"),  # transposed
+    ],
+    "soft_threshold": [
+        (soft_threshold_in_place, "your function changed w"),  # zeroes and shrinks the caller's w
+        (lambda w, t: np.maximum(w - t, 0), "negative weights were all set to 0"),  # ReLU-style, one-sided
+        (lambda w, t: np.sign(w).ravel() * np.maximum(np.abs(w).ravel() - t, 0), "result has shape (6,)"),  # flattens
+    ],
+}
+for _name, _cases in WRONG_CH04_06.items():
+    WRONG.setdefault(_name, []).extend(_cases)
+
+
+# WRONG_CH04_06's cases join WRONG after test_typical_wrong_answers_fail_with_a_reason was parametrized: they run here
+@pytest.mark.parametrize(
+    "name, wrong, expected", [(name, f, message) for name, group in WRONG_CH04_06.items() for f, message in group],
+)
+def test_chapter_04_to_06_wrong_answers_fail_with_a_reason(name, wrong, expected):
+    test_typical_wrong_answers_fail_with_a_reason(name, wrong, expected)
+
+
+@pytest.mark.parametrize("name, right", [
+    ("nesterov_step", nesterov_zero_buffer), ("nesterov_step", nesterov_bengio_form),
+    ("adamw_step", adamw_variant), ("adamw_step", adamw_keras_form),
+    ("proximal_l1_step", proximal_variant), ("proximal_l1_step", proximal_with_library),
+])
+def test_main_exercises_of_chapters_04_to_06_accept_other_right_forms(name, right):
+    """A zero buffer, Bengio's rewriting of Nesterov, Adam's corrections folded into lr and eps, the library's
+    soft_threshold: all right."""
+    result = grade(name, right)
+    assert result.passed, result.message
+
+
+# --------------------------------------------------------------------------------------------------
+# chapter 07: the main exercise (gradual_prune_loop) and more wrong answers for prune_mask and symmetric_quantize;
+# cases of graders already in WRONG are appended to their lists
+# --------------------------------------------------------------------------------------------------
+
+
+def gradual_variant(*, schedule="cubic", mask_grads=True, rezero=True, at_once=False, stop_short=False,
+                    one_based=False, per_layer=False, replace_arrays=False, steps_short=False, prune_after=False,
+                    flip_masks=False):
+    """Zhu & Gupta's gradual pruning loop, right, or with one of the usual mistakes (keyword flags)."""
+    from course_lib.pruning import global_magnitude_prune
+
+    def prune(model, sparsity):
+        if per_layer:  # every matrix to the same sparsity, instead of ranking all weights together
+            masks = [reference_prune_mask(W, sparsity) for W in model.weights]
+        else:
+            _, masks = global_magnitude_prune(model.weights, sparsity)
+        for i, (W, m) in enumerate(zip(model.weights, masks)):
+            if replace_arrays:
+                model.params[2 * i] = W * m  # a new array: the optimizer keeps updating the old one
+            else:
+                W *= m
+        return masks
+
+    def target(t, s_f, t0, n, dt, myth_sparsity):
+        if schedule == "myth":  # the myth box's schedule: + s_f / n every n // 10 steps
+            return min(myth_sparsity + s_f / n, s_f) if t % (n // 10) == 0 else None
+        if schedule == "myth, guarded":  # the same, with the division by zero avoided
+            return min(myth_sparsity + s_f / n, s_f) if t % max(1, n // 10) == 0 else None
+        last = t0 + n * dt - (1 if stop_short else 0)  # stop_short: a range that ends before t0 + n dt
+        if t0 <= t <= last and (t - t0) % dt == 0:
+            return s_f if at_once else s_f * (1 - (1 - (t - t0) / (n * dt)) ** 3)
+        return None
+
+    def loop(model, optimizer, x, y, batches, s_f, t0, n, dt):
+        masks, sparsity = [np.ones(W.shape, dtype=bool) for W in model.weights], 0.0
+        for t, batch in enumerate(batches[:-1] if steps_short else batches, start=1 if one_based else 0):
+            s = target(t + 1 if prune_after else t, s_f, t0, n, dt, sparsity)
+            if s is not None and not prune_after:
+                sparsity, masks = s, prune(model, s)
+            _, dlogits = nn.softmax_cross_entropy(model.forward(x[batch]), y[batch])
+            grads = model.backward(dlogits)
+            if mask_grads:
+                grads = [g * masks[i // 2] if i % 2 == 0 else g for i, g in enumerate(grads)]
+            optimizer.step(grads)
+            if rezero:
+                for W, m in zip(model.weights, masks):
+                    W *= m
+            if s is not None and prune_after:  # right too: prune at the end of step t for step t + 1
+                sparsity, masks = s, prune(model, s)
+        return [~m for m in masks] if flip_masks else masks
+
+    return loop
+
+
+def prune_mask_ties_last_first(w, sparsity):  # ties broken from the end: the stable sort of the reversed array
+    order = w.size - 1 - np.argsort(np.abs(w).ravel()[::-1], kind="stable")
+    keep = np.ones(w.size, dtype=bool)
+    keep[order[: int(round(sparsity * w.size))]] = False
+    return keep.reshape(w.shape)
+
+
+def prune_mask_pruning_w(w, sparsity):  # right mask, but w is pruned too
+    mask = reference_prune_mask(w, sparsity)
+    w *= mask
+    return mask
+
+
+def quantize_dividing_w(w, bits):  # right values, but w /= scale changes the caller's weights
+    scale = quant_scale(w, bits)
+    w /= scale
+    return np.clip(np.round(w), -(2 ** (bits - 1)), 2 ** (bits - 1) - 1).astype(np.int32), scale
+
+
+def quantize_per_column(w, bits):  # one scale per column where the prompt asks for one per tensor
+    scale = np.abs(w).max(axis=0) / ((2**bits - 1) / 2)
+    return np.clip(np.round(w / scale), -(2 ** (bits - 1)), 2 ** (bits - 1) - 1).astype(np.int32), scale
+
+
+WRONG_CH07 = {
+    "gradual_prune_loop": [
+        (gradual_variant(schedule="myth"), "n_prunes // 10 is 0"),  # the myth box: divides by n // 10
+        (gradual_variant(schedule="myth, guarded"), "a schedule that adds s_f / n every"),  # linear, every step
+        (gradual_variant(mask_grads=False, rezero=False), "pruned weights got a nonzero gradient; at step 9"),
+        (gradual_variant(rezero=False), "pruned weights regrew"),  # masked gradients only: Adam's m regrows them
+        (gradual_variant(mask_grads=False), "pruned weights got a nonzero gradient"),  # weights re-zeroed only
+        (gradual_variant(at_once=True), "pruning all at once"),  # s_f at t0: one-shot pruning
+        (gradual_variant(stop_short=True), "the last pruning step, t0 + n dt = 23, is missing"),  # off by one
+        (gradual_variant(one_based=True), "one step early"),  # off by one: steps counted from 1
+        (gradual_variant(steps_short=True), "optimizer.step was called 39 times for 40 batches"),  # off by one
+        (gradual_variant(per_layer=True), "smallest |w| in the whole network"),  # per-layer, not global
+        (gradual_variant(replace_arrays=True), "no longer the arrays the optimizer updates"),  # params[i] = W * m
+        (gradual_variant(flip_masks=True), "masks[0] is not the final mask"),  # True = pruned
+    ],
+    "prune_mask": [
+        (prune_mask_ties_last_first, "ties broken in another order"),  # the last of equal |w| pruned first
+        (prune_mask_pruning_w, "your function changed w"),  # w *= mask: the caller's weights pruned
+    ],
+    "symmetric_quantize": [
+        (lambda w, b: max_w_quantize(w, b), "scale comes from max(w)"),  # max(w) where max|w| belongs
+        (lambda w, b: (np.clip(np.round(w / quant_scale(w, b)), -(2 ** (b - 1)), 2 ** (b - 1) - 1), quant_scale(w, b)),
+         "not stored as integers"),  # float q: np.round returns floats
+        (quantize_dividing_w, "your function changed w"),  # w /= scale
+        (quantize_per_column, "scale should be a number"),  # per column, not per tensor
+    ],
+}
+for _name, _cases in WRONG_CH07.items():
+    WRONG.setdefault(_name, []).extend(_cases)
+
+
+# WRONG_CH07's cases join WRONG after test_typical_wrong_answers_fail_with_a_reason was parametrized: they run here
+@pytest.mark.parametrize(
+    "name, wrong, expected", [(name, f, message) for name, group in WRONG_CH07.items() for f, message in group],
+)
+def test_chapter_07_wrong_answers_fail_with_a_reason(name, wrong, expected):
+    test_typical_wrong_answers_fail_with_a_reason(name, wrong, expected)
+
+
+def gradual_with_the_library(model, optimizer, x, y, batches, s_f, t0, n, dt):
+    from course_lib.pruning import Pruner, global_magnitude_prune, gradual_sparsity
+
+    pruner = Pruner(model, [np.ones(W.shape, dtype=bool) for W in model.weights])
+    for t, batch in enumerate(batches):
+        if t0 <= t <= t0 + n * dt and (t - t0) % dt == 0:
+            pruner = Pruner(model, global_magnitude_prune(model.weights, gradual_sparsity(t, s_f, 0.0, t0, n, dt))[1])
+        _, dlogits = nn.softmax_cross_entropy(model.forward(x[batch]), y[batch])
+        optimizer.step(pruner.mask_gradients(model.backward(dlogits)))
+        pruner.apply()
+    return pruner.masks
+
+
+@pytest.mark.parametrize("right", [gradual_variant(), gradual_variant(prune_after=True), gradual_with_the_library])
+def test_gradual_prune_loop_accepts_other_right_forms(right):
+    """Pruning at the end of the step before, or with Pruner and gradual_sparsity: the same run."""
+    result = grade("gradual_prune_loop", right)
+    assert result.passed, result.message
+
+
+def test_prune_mask_and_quantize_accept_other_right_forms():
+    """Ties by a stable sort of -|w| reversed, q as int8 or as a list of ints: all right."""
+    def prune_mask_by_lexsort(w, sparsity):
+        keep = np.ones(w.size, dtype=bool)
+        keep[np.lexsort((np.arange(w.size), np.abs(w).ravel()))[: int(round(sparsity * w.size))]] = False
+        return keep.reshape(w.shape)
+
+    assert grade("prune_mask", prune_mask_by_lexsort).passed
+    for convert in (lambda q: q.astype(np.int8), lambda q: q.astype(int).tolist()):
+        result = grade("symmetric_quantize", lambda w, b, c=convert: (
+            c(np.clip(np.round(w / quant_scale(w, b)), -(2 ** (b - 1)), 2 ** (b - 1) - 1)), quant_scale(w, b)))
+        assert result.passed, result.message
 
 
 # WRONG_CH08 and WRONG_CH09 are added to WRONG after test_typical_wrong_answers_fail_with_a_reason was

@@ -155,6 +155,10 @@ def _params(model):
 def test_pruning_setup_is_trained_and_returns_fresh_copies(setup):
     assert setup["accuracy"] >= 0.97 and setup["train_accuracy"] >= 0.97
     assert setup["model"].sizes == [2, 64, 64, 3]
+    # the explorers compare settings, so they score on the validation set; the test set is another draw
+    assert setup["x_val"].shape == setup["x_test"].shape == (1500, 2)
+    assert not np.array_equal(setup["x_val"], setup["x_test"])
+    assert setup["accuracy"] == np.mean(setup["model"].predict(setup["x_val"]) == setup["y_val"])
     again = pruning_setup()
     assert again["model"] is not setup["model"]
     again["model"].weights[1][...] = 0  # change one copy ...
@@ -198,7 +202,7 @@ def test_pruning_never_changes_the_model(setup):
     model = setup["model"]
     before = _params(model)
     for scope in ("global", "per-layer"):
-        pruning_experiment(model, 0.9, scope, setup["x_test"], setup["y_test"])
+        pruning_experiment(model, 0.9, scope, setup["x_val"], setup["y_val"])
     for p, q in zip(model.params, before):
         np.testing.assert_array_equal(p, q)
 
@@ -208,7 +212,7 @@ def test_pruning_curve_and_determinism(setup):
     assert curve["sparsity"].tolist() == list(PRUNING_SPARSITIES) and curve["accuracy"].shape == (100,)
     assert curve["accuracy"][50] == pruning_experiment(None, 0.5, "per-layer")["accuracy"]
     assert pruning_curve(scope="per-layer")["accuracy"] is curve["accuracy"]  # cached
-    own = pruning_curve(setup["model"], "per-layer", [0.0, 0.5], setup["x_test"], setup["y_test"])
+    own = pruning_curve(setup["model"], "per-layer", [0.0, 0.5], setup["x_val"], setup["y_val"])
     np.testing.assert_array_equal(own["accuracy"], curve["accuracy"][[0, 50]])
     first, second = pruning_experiment(None, 0.6, "global"), pruning_experiment(None, 0.6, "global")
     assert first["accuracy"] == second["accuracy"]
@@ -234,7 +238,7 @@ def test_pruning_a_model_of_your_own():
     ((None, "half"), {}, TypeError, "sparsity must be a real number"),
     ((None, 0.5, "layer"), {}, ValueError, "unknown scope 'layer'"),
     (("my model", 0.5), {}, TypeError, "model must be a course_lib.nn.MLP"),
-    ((MLP([2, 4, 3], rng=0), 0.5), {}, ValueError, "pass its test set too"),
+    ((MLP([2, 4, 3], rng=0), 0.5), {}, ValueError, "pass the data to score it on too"),
     ((None, 0.5), {"x": np.zeros((3, 2))}, ValueError, "x and y go with a model of your own"),
     ((MLP([2, 4, 3], rng=0), 0.5), {"x": np.zeros((3, 5)), "y": np.zeros(3, int)}, ValueError,
      r"x must have shape \(n, 2\)"),
@@ -262,6 +266,7 @@ def test_pruning_explorer_controls_change_data_and_image(setup):
     before_model = _params(explorer.model)
     assert explorer.data["sparsity"] == 0.5 and explorer.data["scope"] == "global"
     assert explorer.dense_accuracy == setup["accuracy"]
+    assert explorer.x is not None and np.array_equal(explorer.x, setup["x_val"])  # default data: validation
     assert bytes(explorer.image.value).startswith(PNG)
     for control, value in [(explorer.sparsity_slider, 0.9), (explorer.scope_buttons, "per-layer"),
                            (explorer.sparsity_slider, 0.0)]:

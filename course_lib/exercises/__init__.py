@@ -24,14 +24,14 @@ exercises.
 """
 
 from ._grading import EXERCISES, Result, grade
-from .ch00_start_here import check_dense_backward, check_dense_forward
-from .ch01_initialization import check_he_normal, check_truncated_normal, check_xavier_std
-from .ch02_weight_updates import check_clip_grad_norm, check_stable_softmax
-from .ch03_bias import check_dead_fraction, check_prior_bias
-from .ch04_momentum import check_momentum_update, check_optimal_momentum
-from .ch05_adam import check_bias_correction, check_rmsprop_update
-from .ch06_regularization import check_l2_penalty, check_soft_threshold
-from .ch07_pruning import check_prune_mask, check_symmetric_quantize
+from .ch00_start_here import check_dense_backward, check_dense_forward, check_train_two_layer
+from .ch01_initialization import check_he_normal, check_kaiming_normal, check_truncated_normal, check_xavier_std
+from .ch02_weight_updates import check_clip_grad_norm, check_sgd_epochs, check_stable_softmax
+from .ch03_bias import check_dead_fraction, check_prior_bias, check_train_and_count_dead
+from .ch04_momentum import check_momentum_update, check_nesterov_step, check_optimal_momentum
+from .ch05_adam import check_adamw_step, check_bias_correction, check_rmsprop_update
+from .ch06_regularization import check_l2_penalty, check_proximal_l1_step, check_soft_threshold
+from .ch07_pruning import check_gradual_prune_loop, check_prune_mask, check_symmetric_quantize
 from .ch08_mnist import check_accuracy_from_logits, check_confusion_matrix
 from .ch09_weights_in_practice import check_permutation_drop, check_tied_weight_grad
 
@@ -41,3 +41,7 @@ __all__ = ["Result", "grade", "EXERCISES", "check_dense_forward", "check_dense_b
            "check_optimal_momentum", "check_bias_correction", "check_rmsprop_update", "check_l2_penalty",
            "check_soft_threshold", "check_prune_mask", "check_symmetric_quantize",
            "check_accuracy_from_logits", "check_confusion_matrix", "check_tied_weight_grad", "check_permutation_drop"]
+__all__ += ["check_train_two_layer", "check_kaiming_normal", "check_sgd_epochs",
+            "check_train_and_count_dead"]  # main exercises, ch. 00-03
+__all__ += ["check_nesterov_step", "check_adamw_step", "check_proximal_l1_step"]  # main exercises, ch. 04-06
+__all__ += ["check_gradual_prune_loop"]  # the main exercise of chapter 07

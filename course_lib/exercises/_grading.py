@@ -151,3 +151,31 @@ def _printer(name):
 def _reference_softmax(z):
     e = np.exp(z - z.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
+
+
+# used by the graders that run a learner's training loop on a course_lib MLP (chapters 02 and 03)
+def _recording_mlp(sizes, seed, bias_init=0.0):
+    """A float64 ReLU ``course_lib.nn.MLP`` that records, at every ``forward`` and ``backward`` call, the batch and a
+    copy of the parameters, so that a grader can check each step of the learner's loop against its reference."""
+    from ..nn import MLP
+
+    class RecordingMLP(MLP):
+        def forward(self, x):
+            self.forwards.append((np.array(x, dtype=float), [p.copy() for p in self.params]))
+            return super().forward(x)
+
+        def backward(self, dlogits):
+            batch = self.layer_inputs[0].copy() if self._cache is not None else None
+            self.backwards.append((batch, [p.copy() for p in self.params]))
+            return super().backward(dlogits)
+
+    model = RecordingMLP(sizes, activation="relu", init="kaiming_normal", bias_init=bias_init, rng=seed,
+                         dtype="float64")
+    model.forwards, model.backwards = [], []
+    return model
+
+
+def _rows_to_indices(batch, x):
+    """The index in ``x`` of each row of ``batch`` (x's rows are distinct), or None for a row that is not in x."""
+    where = {row.tobytes(): i for i, row in enumerate(np.asarray(x, dtype=float))}
+    return [where.get(row.tobytes()) for row in np.asarray(batch, dtype=float)]

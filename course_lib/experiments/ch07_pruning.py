@@ -21,7 +21,7 @@ PRUNING_SPARSITIES = tuple(round(0.01 * i, 2) for i in range(100))  # the slider
 
 
 @functools.lru_cache(maxsize=4)
-def _pruning_setup(n_train, n_test, noise, hidden, epochs, lr, seed):
+def _pruning_setup(n_train, n_test, n_val, noise, hidden, epochs, lr, seed):
     """Train once (see ``pruning_setup``); cached, every array read-only."""
     from ..data import spirals
     from ..nn import MLP
@@ -35,11 +35,13 @@ def _pruning_setup(n_train, n_test, noise, hidden, epochs, lr, seed):
     optimizer = Adam(model.params, lr=lr)
     # small batches: fast, and below the multi-threading threshold (see _forward_in_chunks)
     train(model, optimizer, x, y, epochs, batch_size=64, rng=rng, diagnostics=False, progress=False)
+    x_val, y_val = spirals(n_val, classes=3, noise=noise, rng=rng)  # drawn last: the model does not depend on it
     return {
         "sizes": tuple(model.sizes), "params": tuple(_readonly(p.copy()) for p in model.params),
-        "x_train": _readonly(x), "y_train": _readonly(y), "x_test": _readonly(x_test), "y_test": _readonly(y_test),
+        "x_train": _readonly(x), "y_train": _readonly(y), "x_val": _readonly(x_val), "y_val": _readonly(y_val),
+        "x_test": _readonly(x_test), "y_test": _readonly(y_test),
         "train_accuracy": float(np.mean(_forward_in_chunks(model, x).argmax(axis=1) == y)),
-        "accuracy": float(np.mean(_forward_in_chunks(model, x_test).argmax(axis=1) == y_test)),
+        "accuracy": float(np.mean(_forward_in_chunks(model, x_val).argmax(axis=1) == y_val)),
     }
 
 
@@ -53,39 +55,43 @@ def _new_mlp(sizes, params, activation="relu"):
     return model
 
 
-def pruning_setup(n_train=600, n_test=1500, noise=0.2, hidden=(64, 64), epochs=200, lr=0.01, rng=0):
+def pruning_setup(n_train=600, n_test=1500, noise=0.2, hidden=(64, 64), epochs=200, lr=0.01, rng=0, n_val=1500):
     """The network that chapter 07 prunes: a 2-64-64-3 ReLU MLP trained with Adam (``lr``, batches of 64,
-    ``epochs`` passes) on ``n_train`` points of 3-class ``spirals``, to about 99% test accuracy in about a
-    second. Trained once per set of arguments and cached; every call returns a *new* copy of the model,
+    ``epochs`` passes) on ``n_train`` points of 3-class ``spirals``, to about 99% validation accuracy in about
+    a second. Trained once per set of arguments and cached; every call returns a *new* copy of the model,
     so pruning or fine-tuning it cannot change what the next caller gets.
 
-    Returns a dict: model (an ``MLP``), x_train, y_train, x_test, y_test (read-only arrays), train_accuracy
-    and accuracy (on the test set).
+    Every comparison (the explorers' curves) is scored on the ``n_val`` validation points; the ``n_test`` test
+    points are for a final report only.
+
+    Returns a dict: model (an ``MLP``), x_train, y_train, x_val, y_val, x_test, y_test (read-only arrays),
+    train_accuracy and accuracy (on the validation set).
     """
     n_train = as_int(n_train, "n_train", 3, 100_000)
     n_test = as_int(n_test, "n_test", 3, 100_000)
+    n_val = as_int(n_val, "n_val", 3, 100_000)
     epochs = as_int(epochs, "epochs", 1, 10_000)
     noise, lr = as_float(noise, "noise", nonnegative=True), as_float(lr, "lr", positive=True)
     hidden = _hidden_widths(hidden)
-    setup = _pruning_setup(n_train, n_test, noise, hidden, epochs, lr, _seed_of(rng))
+    setup = _pruning_setup(n_train, n_test, n_val, noise, hidden, epochs, lr, _seed_of(rng))
     model = _new_mlp(setup["sizes"], setup["params"])
     return {"model": model, **{key: value for key, value in setup.items() if key not in ("sizes", "params")}}
 
 
 def _pruning_inputs(model, x, y):
-    """``(model, x, y)``: the course's trained spirals network and its test set when ``model`` is None."""
+    """``(model, x, y)``: the course's trained spirals network and its validation set when ``model`` is None."""
     from ..nn import MLP
 
     if model is None:
         if x is not None or y is not None:
-            raise ValueError("x and y go with a model of your own; with model=None the test set of "
+            raise ValueError("x and y go with a model of your own; with model=None the validation set of "
                              "pruning_setup() is used")
         setup = pruning_setup()
-        return setup["model"], setup["x_test"], setup["y_test"]
+        return setup["model"], setup["x_val"], setup["y_val"]
     if not isinstance(model, MLP):
         raise TypeError(f"model must be a course_lib.nn.MLP or None, got {type(model).__name__}")
     if x is None or y is None:
-        raise ValueError("with a model of your own, pass its test set too: x and y")
+        raise ValueError("with a model of your own, pass the data to score it on too (a validation set): x and y")
     x, y = np.asarray(x), np.asarray(y)
     if x.ndim != 2 or x.shape[1] != model.sizes[0]:
         raise ValueError(f"x must have shape (n, {model.sizes[0]}), got {x.shape}")
@@ -103,8 +109,8 @@ def pruning_experiment(model=None, sparsity=0.5, scope="global", x=None, y=None)
     are small (here the 64 x 64 hidden one) lose more, layers with few, large weights (the input and output
     layers) keep theirs. Biases are never pruned. ``model`` itself is never changed.
 
-    ``model=None`` takes the trained spirals network of ``pruning_setup()`` and its test set; a model of
-    your own (an ``MLP``) needs its test set ``x``, ``y``.
+    ``model=None`` takes the trained spirals network of ``pruning_setup()`` and its validation set; a model of
+    your own (an ``MLP``) needs the data to score it on, ``x``, ``y`` (a validation set: a comparison).
 
     Returns a dict: sparsity, scope, accuracy (on x, y), weights (the pruned matrices), masks (True =
     kept), layer_sparsity (fraction of zeros per matrix, from ``sparsity_report``), total_sparsity,
@@ -459,7 +465,7 @@ def quantization_experiment(model=None, bits=4, scheme="symmetric", granularity=
     "affine", ``granularity`` "per tensor" or "per channel", i.e. one scale per output unit; Jacob et al. 2018,
     Sec. 2) and measure its accuracy on ``(x, y)``; describe weight matrix number ``layer`` (0 = W1).
 
-    ``model=None`` takes the trained spirals network of ``pruning_setup()`` and its test set.
+    ``model=None`` takes the trained spirals network of ``pruning_setup()`` and its validation set.
     Returns a dict: accuracy, histogram (fraction of the layer's weights in each bin of ``QUANT_BIN_EDGES``,
     in units of the layer's max|w|), quantized_histogram (the same for the dequantized weights), levels
     (distinct values of the dequantized layer), max_error and half_step (the largest |w - w_hat| and the

@@ -29,8 +29,8 @@ __all__ = ["pruning_explorer", "PruningExplorer", "quantization_explorer", "Quan
 class PruningExplorer(Explorer):
     """A sparsity slider (0 to 0.99) and a scope switch (global / per-layer) above two parts: left, the
     weight matrices W1 (2 x 64, top), W2 (64 x 64) and W3 (64 x 3) as images of |w|, pruned weights white,
-    each titled with its own sparsity; right, test accuracy against sparsity for both scopes (computed once,
-    at construction), the current setting marked.
+    each titled with its own sparsity; right, accuracy against sparsity for both scopes (on the validation set
+    by default; computed once, at construction), the current setting marked.
 
     ``model`` is the trained network (never changed: each move prunes a copy); ``data`` holds the last result
     of ``pruning_experiment``; ``image.value`` the PNG bytes.
@@ -81,7 +81,7 @@ class PruningExplorer(Explorer):
         ax_acc.set_xlim(0, 1)
         ax_acc.set_ylim(0, 1.02)
         ax_acc.set_xlabel("sparsity (fraction of weights pruned)")
-        ax_acc.set_ylabel("test accuracy")
+        ax_acc.set_ylabel("validation accuracy" if not self._own_model else "accuracy on x, y")
         ax_acc.grid(True, alpha=0.3)
         ax_acc.legend(fontsize=8, loc="lower left")
         ax_acc.set_title("accuracy against sparsity, without fine-tuning", fontsize=10)
@@ -113,9 +113,10 @@ class PruningExplorer(Explorer):
 
 def pruning_explorer(sparsity=0.5, scope="global", model=None, x=None, y=None):
     """Chapter 07's explorer: a sparsity slider (0 to 99%) and a scope switch for magnitude pruning of a
-    trained 2-64-64-3 network on 3-class spirals (``pruning_setup()``, trained once and cached), or of your
-    own ``model`` with its test set ``x``, ``y``. Shows which weights survive in each layer and the test
-    accuracy against sparsity, per layer and global. Construction trains the network the first time (about
+    trained 2-64-64-3 network on 3-class spirals (``pruning_setup()``, trained once and cached, scored on its
+    validation set), or of your own ``model`` with the data to score it on, ``x``, ``y`` (a validation set: the
+    explorer compares settings). Shows which weights survive in each layer and the accuracy against sparsity,
+    per layer and global. Construction trains the network the first time (about
     a second) and computes both accuracy curves; a slider move prunes a copy of the weights and redraws.
 
     Returns a ``PruningExplorer`` (an ipywidgets VBox) with ``.sparsity_slider``, ``.scope_buttons``,
@@ -221,7 +222,8 @@ def quantization_explorer(bits=4, scheme="symmetric", granularity="per channel",
                           y=None):
     """Chapter 07's quantization explorer: bits (2 to 8), scheme (symmetric / affine) and scale granularity (per
     tensor / per output unit) for every weight matrix of a trained 2-64-64-3 spirals network
-    (``pruning_setup()``), or of your own ``model`` with its evaluation set ``x``, ``y``. Shows one layer's
+    (``pruning_setup()``, scored on its validation set), or of your own ``model`` with the data to score it on,
+    ``x``, ``y`` (a validation set: the explorer compares settings). Shows one layer's
     weight histogram before and after quantization and the accuracy against bits for all four variants.
 
     Returns a ``QuantizationExplorer`` (an ipywidgets VBox) with ``.bits_slider``, ``.scheme_buttons``,
