@@ -86,7 +86,7 @@ def _head(model, n_layers):
     return head
 
 
-def fine_tune(model, x, y, frozen=(), steps=150, batch_size=50, lr=1e-3, rng=None):
+def fine_tune(model, x, y, frozen=(), steps=150, batch_size=50, lr=1e-3, rng=None, callback=None):
     """Train ``model`` with Adam(``lr``) for ``steps`` mini-batch steps, the layers in ``frozen`` left as they are.
 
     Batches of ``batch_size`` examples (all of them if there are fewer) are drawn in an order shuffled by ``rng``
@@ -95,6 +95,8 @@ def fine_tune(model, x, y, frozen=(), steps=150, batch_size=50, lr=1e-3, rng=Non
     are dropped. When the frozen layers are the bottom ones (``frozen=[0]``, ``[0, 1]``, ...), their output is
     the same at every step: it is computed once (``layer_output``, "feature extraction"), and the layers above
     are trained on it, the same training (up to rounding) without recomputing those layers at every step.
+    ``callback``: a function called after every step with the number of steps done (1, 2, ..., ``steps``), e.g. to
+    measure ``model`` on validation data during training; ``model`` holds the weights after that step.
     """
     indices, params = trainable_params(model, frozen)
     if not params:
@@ -106,6 +108,8 @@ def fine_tune(model, x, y, frozen=(), steps=150, batch_size=50, lr=1e-3, rng=Non
         raise ValueError(f"y must hold {len(x)} integer labels, got shape {y.shape}, dtype {y.dtype}")
     steps, batch_size = as_int(steps, "steps", low=1), as_int(batch_size, "batch_size", low=1)
     lr, rng = as_float(lr, "lr", positive=True), as_rng(rng)
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be a function of the step number, got {type(callback).__name__}")
     n_fixed = indices[0] // 2  # the frozen layers below the first trainable one
     if n_fixed and indices == list(range(2 * n_fixed, len(model.params))):  # frozen = exactly the bottom layers:
         x, model = layer_output(model, x, n_fixed), _head(model, n_fixed)  # their output, once; train the head on it
@@ -123,4 +127,6 @@ def fine_tune(model, x, y, frozen=(), steps=150, batch_size=50, lr=1e-3, rng=Non
         if step is None:
             raise ValueError(f"the logits overflowed at step {len(losses)}: lower lr")
         losses.append(step.loss)
+        if callback is not None:
+            callback(len(losses))
     return losses

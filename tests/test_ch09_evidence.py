@@ -7,7 +7,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from course_lib.experiments.ch09_weights_in_practice import logistic_gradient_descent
+from course_lib.experiments.ch09_weights_in_practice import logistic_gradient_descent, weight_averaging_run
 from course_lib.importance import fit_logistic_regression
 
 NOTEBOOK = pathlib.Path(__file__).resolve().parents[1] / "notebooks" / "09_weights_in_practice.ipynb"
@@ -88,3 +88,34 @@ def test_the_notebook_quotes_the_split_it_printed():
     myth = cells["c09-025"].source
     for number in (minimum_norm[-4], started[-4], started[-3], started[-2]):
         assert number in myth, number
+
+
+def _blobs(n=300, seed=0):
+    """Three overlapping Gaussian classes in 10 dimensions: mini-batch SGD keeps bouncing."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 3, n)
+    return rng.normal(size=(n, 10)) + 1.2 * np.eye(10)[y], y
+
+
+def test_weight_averaging_run_returns_the_three_evaluations_and_is_reproducible():
+    x, y = _blobs()
+    x_val, y_val = _blobs(seed=1)
+    first = weight_averaging_run(x, y, x_val, y_val, hidden=8, epochs=3, batch_size=10, lr=0.1, decay=0.9, rng=0)
+    again = weight_averaging_run(x, y, x_val, y_val, hidden=8, epochs=3, batch_size=10, lr=0.1, decay=0.9, rng=0)
+    assert first == again and first["steps"] == 90
+    assert set(first) == {"raw", "ema", "tail", "steps"}
+    assert first["raw"] != first["ema"] != first["tail"]
+    for loss, accuracy in (first["raw"], first["ema"], first["tail"]):
+        assert 0 < loss < 2 and 0.5 < accuracy <= 1
+
+
+def test_with_a_decay_of_zero_the_ema_is_the_last_iterate():
+    x, y = _blobs()
+    result = weight_averaging_run(x, y, x, y, hidden=8, epochs=2, batch_size=10, lr=0.1, decay=0.0, rng=0)
+    assert result["ema"] == result["raw"]
+
+
+def test_weight_averaging_run_bad_tail_start():
+    x, y = _blobs(n=30)
+    with pytest.raises(ValueError, match="tail_start"):
+        weight_averaging_run(x, y, x, y, tail_start=1.0)

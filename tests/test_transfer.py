@@ -144,7 +144,23 @@ def test_zeroed_gradients_do_not_freeze_with_adamw_or_momentum(task):
     assert not np.array_equal(model.params[0], W1)  # ... but the momentum buffer keeps moving it
 
 
+@pytest.mark.parametrize("frozen", [[], [0]])
+def test_the_callback_sees_the_model_after_each_step(task, frozen):
+    """With the frozen bottom computed once, the head trained is made of the model's own arrays: a callback that
+    evaluates ``model`` sees each step's weights."""
+    x, y = task
+    model, twin = MLP([2, 16, 3], rng=0, dtype="float64"), MLP([2, 16, 3], rng=0, dtype="float64")
+    seen = []
+    fine_tune(model, x, y, frozen=frozen, steps=7, batch_size=25, lr=1e-2, rng=3,
+              callback=lambda step: seen.append((step, float(softmax_cross_entropy(model.forward(x), y)[0]))))
+    assert [step for step, _ in seen] == list(range(1, 8))
+    fine_tune(twin, x, y, frozen=frozen, steps=3, batch_size=25, lr=1e-2, rng=3)  # the same run, stopped at 3
+    assert seen[2][1] == pytest.approx(softmax_cross_entropy(twin.forward(x), y)[0], rel=1e-12)
+    assert seen[-1][1] < seen[0][1]
+
+
 @pytest.mark.parametrize("kwargs, error, message", [
+    ({"callback": "print"}, TypeError, "callback must be a function"),
     ({"frozen": [0, 1]}, ValueError, "frozen must leave at least one layer to train"),
     ({"frozen": "0"}, TypeError, "frozen must be a list of layer indices"),
     ({"steps": 0}, ValueError, "steps must be a positive int"),

@@ -1,15 +1,15 @@
 """Chapter 09 (weights in practice): what a weight's size says about its feature, the numbers behind
-``widgets.importance_explorer``."""
+``widgets.importance_explorer``; the weights of one training run averaged (``weight_averaging_run``)."""
 
 import functools
 
 import numpy as np
 
-from .._checks import as_float, as_int
+from .._checks import as_float, as_int, as_rng
 from ._common import _readonly, _seed_of
 
-__all__ = ["importance_experiment", "logistic_gradient_descent", "IMPORTANCE_TRUE_WEIGHTS", "IMPORTANCE_MAX_COPIES",
-           "IMPORTANCE_SLOTS"]
+__all__ = ["importance_experiment", "logistic_gradient_descent", "weight_averaging_run", "IMPORTANCE_TRUE_WEIGHTS",
+           "IMPORTANCE_MAX_COPIES", "IMPORTANCE_SLOTS"]
 
 IMPORTANCE_TRUE_WEIGHTS = (2.0, 1.0, 0.5, 0.0)  # the synthetic task's logit: 2 x1 + x2 + 0.5 x3 + 0 x4
 IMPORTANCE_MAX_COPIES = 4
@@ -124,3 +124,56 @@ def logistic_gradient_descent(x, y, w_start, lr=1.0, steps=1000, l2=0.0):
         w = w - lr * (x.T @ error / n + l2 * w)
         b = b - lr * float(np.mean(error))
     return w, b
+
+
+def weight_averaging_run(x, y, x_val, y_val, hidden=64, epochs=5, batch_size=32, lr=0.05, momentum=0.9, decay=0.995,
+                         tail_start=0.5, cosine=False, rng=0):
+    """Train an ``MLP([n_in, hidden, n_classes])`` (float64) with SGD(``lr``, ``momentum``) for ``epochs`` passes
+    over ``(x, y)`` in shuffled batches of ``batch_size``, and keep two averages of its weights along the way
+    (``course_lib.averaging``):
+
+        ema:  w_ema <- decay w_ema + (1 - decay) w after every step (from the initial weights)
+        tail: the plain mean of the weights after each step from the fraction ``tail_start`` of the steps on
+              (Polyak & Juditsky 1992; SWA's equal average, Izmailov et al. 2018)
+
+    ``cosine=True`` lowers the learning rate from ``lr`` to 0 by cosine annealing over the run (Loshchilov & Hutter
+    2017), the usual alternative to averaging: the iterates themselves settle. Returns ``{name: (loss, accuracy)}``
+    on ``(x_val, y_val)`` for ``raw`` (the last iterate), ``ema`` and ``tail``, and ``steps``.
+    """
+    from ..averaging import ExponentialMovingAverage, IterateAverage
+    from ..nn import MLP
+    from ..optim import SGD
+    from ..schedules import Scheduler, cosine_annealing
+    from ..train import evaluate, train_step
+
+    epochs, batch_size = as_int(epochs, "epochs", low=1), as_int(batch_size, "batch_size", low=1)
+    tail_start = as_float(tail_start, "tail_start")
+    if not 0.0 <= tail_start < 1.0:
+        raise ValueError(f"tail_start must be in [0, 1), got {tail_start}")
+    rng = as_rng(rng)
+    n_classes = int(max(np.max(y), np.max(y_val))) + 1
+    model = MLP([x.shape[1], as_int(hidden, "hidden", low=1), n_classes], rng=rng, dtype="float64")
+    optimizer = SGD(model.params, lr=lr, momentum=momentum)
+    steps_per_epoch = -(-len(y) // batch_size)
+    steps = epochs * steps_per_epoch
+    scheduler = Scheduler(optimizer, cosine_annealing(lr, steps)) if cosine else None
+    ema, tail = ExponentialMovingAverage(model.params, decay=decay), IterateAverage(model.params)
+    step = 0
+    for _ in range(epochs):
+        order = rng.permutation(len(y))
+        for start in range(0, len(y), batch_size):
+            batch = order[start:start + batch_size]
+            if scheduler is not None:
+                scheduler.step()
+            if train_step(model, optimizer, x[batch], y[batch]) is None:
+                raise ValueError(f"the logits overflowed at step {step}: lower lr")
+            step += 1
+            ema.update()
+            if step > tail_start * steps:
+                tail.update()
+    result = {"raw": evaluate(model, x_val, y_val), "steps": steps}
+    for name, average in (("ema", ema), ("tail", tail)):
+        averaged = model.copy()
+        average.copy_to(averaged.params)
+        result[name] = evaluate(averaged, x_val, y_val)
+    return result
