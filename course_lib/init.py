@@ -4,6 +4,13 @@ Conventions of this course: a weight matrix has shape ``(fan_in, fan_out)`` and 
 ``z = a @ W + b``. So ``fan_in = shape[0]`` (inputs of a unit) and ``fan_out = shape[1]`` (units of
 the layer). (PyTorch stores ``(out_features, in_features)``; the fans are the same numbers.)
 
+Convolution weights keep PyTorch's layout ``(C_out, C_in, kH, kW)`` (``course_lib.conv``), and their fans count
+the receptive field, as ``torch.nn.init._calculate_fan_in_and_fan_out``: ``fan_in = C_in * kH * kW`` (the
+inputs one output sums over) and ``fan_out = C_out * kH * kW``. So the two layouts relate as follows: a dense
+layer's weight here is the transpose of ``torch.nn.Linear.weight`` (``W_course = W_torch.T``, first axis = fan_in),
+while a conv weight is stored as in ``torch.nn.Conv2d.weight`` (first axis = output channels). Every
+initializer takes either shape; the fan-based ones use the fans above.
+
 Every initializer takes ``shape`` first and returns a new array. Random ones take ``rng``: a
 ``numpy.random.Generator``, an int seed, or None for fresh entropy. Nothing uses numpy's global state.
 
@@ -25,7 +32,7 @@ import math
 
 import numpy as np
 
-from ._checks import as_dtype, as_float, as_rng, as_shape, as_weight_shape, choose
+from ._checks import as_dtype, as_float, as_rng, as_shape, choose
 
 __all__ = [
     "calculate_gain",
@@ -91,12 +98,30 @@ def calculate_gain(nonlinearity, param=None):
 
 
 def fan_in_and_fan_out(shape):
-    """Return ``(fan_in, fan_out)`` of a weight of shape ``(fan_in, fan_out)``.
+    """Return ``(fan_in, fan_out)`` of a dense weight ``(fan_in, fan_out)`` or a conv weight ``(C_out, C_in, kH, kW)``.
 
     fan_in is the number of inputs each unit sums over; fan_out the number of units fed by each input.
+    A conv output sums over C_in channels of a kH x kW patch, so fan_in = C_in * kH * kW; each input pixel
+    feeds C_out channels at kH * kW positions, so fan_out = C_out * kH * kW (PyTorch's
+    ``torch.nn.init._calculate_fan_in_and_fan_out``: fan = size(1 or 0) * receptive field size).
+    Note the two layouts: the dense shape starts with fan_in (the course's ``x @ W``), the conv shape with
+    C_out (PyTorch's layout, which ``course_lib.conv`` keeps).
     """
-    fan_in, fan_out = as_weight_shape(shape)
+    dims = _weight_shape(shape)
+    if len(dims) == 4:
+        c_out, c_in, k_h, k_w = dims
+        return c_in * k_h * k_w, c_out * k_h * k_w
+    fan_in, fan_out = dims
     return fan_in, fan_out
+
+
+def _weight_shape(shape):
+    """``shape`` as a tuple of positive ints with 2 dimensions (dense) or 4 (conv), else a ValueError."""
+    dims = as_shape(shape)
+    if len(dims) not in (2, 4):
+        raise ValueError(f"shape must be 2-D, (fan_in, fan_out), or 4-D, (C_out, C_in, kH, kW), got {shape!r} "
+                         f"with {len(dims)} dimension(s)")
+    return dims
 
 
 def _normal(shape, std, rng, dtype):
@@ -324,8 +349,12 @@ def orthogonal(shape, gain=1.0, rng=None, dtype="float64"):
     (Haar) distributed (Mezzadri 2007), and transpose back when the requested shape is wide. So:
     tall or square (fan_in >= fan_out): ``W.T @ W = gain^2 I``; wide: ``W @ W.T = gain^2 I``.
     Using Q of the reduced QR without the transpose returns the wrong shape for wide matrices.
+
+    A conv weight (C_out, C_in, kH, kW) is made as the matrix (C_out, C_in*kH*kW) and reshaped, as PyTorch's
+    ``orthogonal_`` flattens it: when C_out <= C_in*kH*kW its C_out filters, flattened, are orthonormal.
     """
-    rows, cols = as_weight_shape(shape)
+    dims = _weight_shape(shape)
+    rows, cols = (dims[0], math.prod(dims[1:])) if len(dims) == 4 else dims
     gain = as_float(gain, "gain", positive=True)
     gaussian = as_rng(rng).standard_normal((max(rows, cols), min(rows, cols)))
     q, r = np.linalg.qr(gaussian)  # q: (max, min), orthonormal columns
@@ -334,7 +363,7 @@ def orthogonal(shape, gain=1.0, rng=None, dtype="float64"):
     q = q * signs
     if rows < cols:
         q = q.T
-    return (gain * q).astype(as_dtype(dtype), copy=False)
+    return (gain * q).reshape(dims).astype(as_dtype(dtype), copy=False)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -124,10 +124,21 @@ def _epoch_line(done, total, text):
     return f"epoch {done:>{len(str(total))}}/{total} [{'=' * filled}{' ' * (20 - filled)}] {text}"
 
 
+def _input_shapes(model):
+    """The shapes of one example that ``model.forward`` takes: ``(sizes[0],)`` for an MLP; for a model with an
+    ``input_shape`` (a ``course_lib.cnn.CNN``: (C, H, W)), that shape or its flattened length."""
+    if hasattr(model, "input_shape"):
+        shape = tuple(model.input_shape)
+        return [shape, (int(np.prod(shape)),)]
+    return [(model.sizes[0],)]
+
+
 def _check_data(x, y, model, name):
-    if not isinstance(x, np.ndarray) or x.ndim != 2 or x.shape[1] != model.sizes[0]:
+    shapes = _input_shapes(model)
+    if not isinstance(x, np.ndarray) or x.ndim < 2 or x.shape[1:] not in shapes:
         shape = getattr(x, "shape", type(x).__name__)
-        raise ValueError(f"{name} must be an array of shape (n, {model.sizes[0]}), got {shape}")
+        expected = " or ".join("(n, " + ", ".join(map(str, s)) + ")" for s in shapes)
+        raise ValueError(f"{name} must be an array of shape {expected}, got {shape}")
     y = np.asarray(y)
     if y.shape != (x.shape[0],) or not np.issubdtype(y.dtype, np.integer):
         raise ValueError(f"the labels of {name} must be {x.shape[0]} integers, got shape {y.shape}, dtype {y.dtype}")
@@ -136,7 +147,8 @@ def _check_data(x, y, model, name):
 
 def train(model, optimizer, x, y, epochs, batch_size=32, rng=None, scheduler=None, x_val=None, y_val=None,
           clip_norm=None, penalty=None, pruner=None, diagnostics=True, progress=True):
-    """Train ``model`` (an ``MLP``) with ``optimizer`` on ``(x, y)`` for ``epochs`` epochs; return a ``History``.
+    """Train ``model`` (an ``MLP``, or a ``cnn.CNN``) with ``optimizer`` on ``(x, y)`` for ``epochs`` epochs; return a
+    ``History``.
 
     ``scheduler``: a ``course_lib.schedules.Scheduler`` (its ``step()`` is called before every optimizer
     step). ``clip_norm``: clip the total gradient norm to this value (``clip_grad_norm``).
@@ -148,9 +160,10 @@ def train(model, optimizer, x, y, epochs, batch_size=32, rng=None, scheduler=Non
     Each step is one ``train_step``. The model's parameters must be the optimizer's (``optimizer.params is
     model.params`` element-wise).
     """
-    if not isinstance(model, MLP) and not all(hasattr(model, a) for a in ("params", "forward", "backward", "sizes")):
-        raise TypeError(f"model must be a course_lib.nn.MLP (or have its params, forward, backward and sizes), "
-                        f"got {type(model).__name__}")
+    if not isinstance(model, MLP) and not (all(hasattr(model, a) for a in ("params", "forward", "backward"))
+                                           and (hasattr(model, "sizes") or hasattr(model, "input_shape"))):
+        raise TypeError(f"model must be a course_lib.nn.MLP or cnn.CNN (or have their params, forward, backward and "
+                        f"sizes or input_shape), got {type(model).__name__}")
     if len(optimizer.params) != len(model.params) or any(p is not q for p, q in zip(optimizer.params, model.params)):
         raise ValueError("the optimizer must be built on model.params (e.g. SGD(model.params, lr=0.1))")
     y = _check_data(x, y, model, "x")
