@@ -3,7 +3,8 @@
 Modules: ``init`` (initializers), ``nn`` (MLP, activations, softmax cross-entropy), ``diagnostics`` (per-layer
 statistics), ``gradcheck``, ``optim`` (SGD, RMSprop, Adam, AdamW), ``train`` (``train_step`` and the mini-batch
 loop), ``clip``, ``schedules``, ``convergence`` (quadratics, chapter 04), ``regularization``, ``pruning``,
-``quantization``, ``weightnorm``, ``data`` (synthetic data sets, MNIST), ``mnist_tools`` (confusion matrix, image
+``quantization``, ``weightnorm``, ``conv`` (conv2d and max pooling as im2col), ``cnn`` (a small CNN), ``checkpoint``
+(save and resume training), ``averaging`` (weight averaging), ``data`` (synthetic data sets, MNIST, the validation split), ``mnist_tools`` (confusion matrix, image
 grids), ``transfer`` (freezing and reusing layers), ``autoencoder`` (tied weights), ``importance`` (permutation
 importance), ``progress`` (a one-line progress display), ``still_widgets`` (saved explorers as still pictures),
 ``ipython_hints`` (a NameError's hint); three packages with a module per chapter: ``experiments`` (the numbers
