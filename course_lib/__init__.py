@@ -4,12 +4,12 @@ Modules: ``init`` (initializers), ``nn`` (MLP, activations, softmax cross-entrop
 statistics), ``gradcheck``, ``optim`` (SGD, RMSprop, Adam, AdamW), ``train`` (``train_step`` and the mini-batch
 loop), ``clip``, ``schedules``, ``convergence`` (quadratics, chapter 04), ``regularization``, ``pruning``,
 ``quantization``, ``weightnorm``, ``conv`` (conv2d and max pooling as im2col), ``cnn`` (a small CNN), ``checkpoint``
-(save and resume training), ``averaging`` (weight averaging), ``data`` (synthetic data sets, MNIST, the validation split), ``mnist_tools`` (confusion matrix, image
-grids), ``transfer`` (freezing and reusing layers), ``autoencoder`` (tied weights), ``importance`` (permutation
-importance), ``progress`` (a one-line progress display), ``still_widgets`` (saved explorers as still pictures),
-``ipython_hints`` (a NameError's hint); three packages with a module per chapter: ``experiments`` (the numbers
-behind the explorers, numpy only), ``widgets`` (the interactive explorers, ipywidgets and matplotlib) and
-``exercises`` (checkers).
+(save and resume training), ``averaging`` (weight averaging), ``data`` (synthetic data sets, MNIST, the validation
+split), ``mnist_tools`` (confusion matrix, image grids), ``transfer`` (freezing and reusing layers), ``autoencoder``
+(tied weights), ``importance`` (permutation importance), ``progress`` (a one-line progress display),
+``still_widgets`` (saved explorers as still pictures), ``ipython_hints`` (a NameError's hint); three packages with a
+module per chapter: ``experiments`` (the numbers behind the explorers, numpy only), ``widgets`` (the interactive
+explorers, ipywidgets and matplotlib) and ``exercises`` (checkers).
 Numerics use numpy only. Weights have shape ``(fan_in, fan_out)``; a layer computes ``x @ W + b``.
 """
 
