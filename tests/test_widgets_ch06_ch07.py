@@ -285,3 +285,23 @@ def test_pruning_explorer_controls_change_data_and_image(setup):
         pruning_explorer(sparsity=1.0)
     with pytest.raises(ValueError, match="unknown scope"):
         pruning_explorer(scope="local")
+
+
+def test_pruning_explorer_labels_its_accuracy_and_keeps_the_label_clear_of_w3(setup):
+    """The accuracy axis reads "validation accuracy" (the default: pass a validation set), with a model of your own
+    too, or the ``label`` given; its y-label does not overlap the W3 panel (the still image's old fault)."""
+    model = setup["model"]
+    own = pruning_explorer(sparsity=0.9, model=model, x=setup["x_val"], y=setup["y_val"])
+    named = pruning_explorer(sparsity=0.9, model=model, x=setup["x_val"], y=setup["y_val"], label="test accuracy")
+    for explorer, label in ((own, "validation accuracy"), (named, "test accuracy")):
+        fig = explorer._figure.fig
+        *layers, ax_acc = fig.axes
+        assert ax_acc.get_ylabel() == label
+        assert explorer.data["accuracy"] == pytest.approx(own.data["accuracy"])
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        ylabel_box = ax_acc.yaxis.label.get_window_extent(renderer)
+        w3_box = layers[2].get_window_extent(renderer)
+        assert ylabel_box.x0 > w3_box.x1, (ylabel_box, w3_box)
+    with pytest.raises(TypeError, match="label must be a non-empty str"):
+        pruning_explorer(label="")

@@ -94,6 +94,13 @@ def _grade_soft_threshold(fn):
         if not np.allclose(got, want):
             raise _Wrong(f"got {np.round(got, 3).tolist()}, expected {np.round(want, 3).tolist()}{case}",
                          f"re-read soft thresholding in {_L1}.")
+        if not np.all(got[want == 0] == 0):
+            near = got[(want == 0) & (got != 0)]
+            raise _Wrong(f"{near.size} entries with |w| <= threshold are near 0 but not exactly 0 (the largest "
+                         f"{np.abs(near).max():.1e}){case}",
+                         f"the prompt asks for exactly 0: that is how L1 zeroes weights ({_L1}), and a weight of "
+                         f"1e-12 is still a weight to store and multiply. Clip at 0 (np.maximum(|w| - threshold, 0)) "
+                         f"instead of subtracting a small amount or adding an epsilon.")
     return (f"sign(w) max(|w| - t, 0): {int(np.sum(want == 0))} of {w.size} weights exactly 0 in the last case, the "
             "others shrunk by t (the proximal step of L1); w left unchanged.")
 

@@ -161,18 +161,29 @@ def _scheduled_zeros(t, final_sparsity, t0, n_prunes, dt, total):
 
 
 def _step_recorder(model, lr):
-    """An Adam on ``model.params`` that records, at every ``step``: which weights are 0, how many of them got a
+    """An Adam on ``model.params`` that records, at every ``step``: which weights are 0, which were 0 at the last
+    ``model.forward`` before it (the forward pass of that step; None if there was none), how many of them got a
     nonzero gradient, whether the weights are still the arrays it updates, and the weights just after the update
-    (before the learner's code can touch them again)."""
+    (before the learner's code can touch them again). ``model.forward`` is wrapped (on the instance) to record."""
     from ..optim import Adam
 
     class StepRecorder(Adam):
         def __init__(self):
             super().__init__(model.params, lr=lr)
             self.zeros, self.leaks, self.after, self.unchanged, self.replaced = [], [], [], [], None
+            self.forward_zeros, self._last_forward = [], None
+            forward = model.forward
+
+            def recording_forward(*args, **kwargs):
+                self._last_forward = [np.asarray(W) == 0 for W in model.weights]
+                return forward(*args, **kwargs)
+
+            model.forward = recording_forward
 
         def step(self, grads):
             t, weights = len(self.zeros), model.weights
+            self.forward_zeros.append(self._last_forward)
+            self._last_forward = None
             if self.replaced is None and any(W is not p for W, p in zip(weights, self.params[0::2])):
                 self.replaced = t
             zeros = [np.asarray(W) == 0 for W in weights]
@@ -256,6 +267,14 @@ def _check_gradual_run(record, steps, final_sparsity, t0, n_prunes, dt, start, c
             raise _Wrong(f"at step {t} the weights held {count} zeros (sparsity {count / total:.4f}); the schedule "
                          f"asks for {expected}{case}",
                          _schedule_diagnosis(t, count, expected, final_sparsity, t0, n_prunes, dt, total))
+        seen = record.forward_zeros[t]
+        if seen is not None and any(not np.array_equal(f, z) for f, z in zip(seen, zeros)):
+            seen_count = sum(int(f.sum()) for f in seen)
+            raise _Wrong(f"at step {t} the forward pass ran with {seen_count} zeros, but optimizer.step with {count}: "
+                         f"the weights were pruned after the forward pass{case}",
+                         "at a pruning step, prune before that step's forward pass: the loss and the gradients of "
+                         "step t must come from the pruned network (a weight still in the forward pass shapes the "
+                         "gradients of all the others).")
         if _is_pruning_step(t, t0, n_prunes, dt) and count:
             before = start if t == 0 else [np.where(z, 0.0, A) for z, A in zip(record.zeros[t - 1],
                                                                                   record.after[t - 1])]
@@ -292,6 +311,7 @@ def _grade_gradual_prune_loop(fn):
                 wrong.hint = (f"with n_prunes = {n_prunes}, n_prunes // 10 is 0: the myth of {_GRADUAL}. Zhu & "
                               f"Gupta's s_t divides by n dt, never 0.")
             raise
+        model.__dict__.pop("forward", None)  # the recording wrapper: the class's forward again
         total = _check_gradual_run(optimizer, steps, final_sparsity, t0, n_prunes, dt, start, case)
         final_zeros = [np.asarray(W) == 0 for W in model.weights]
         want = int(round(final_sparsity * total))

@@ -30,21 +30,22 @@ class PruningExplorer(Explorer):
     """A sparsity slider (0 to 0.99) and a scope switch (global / per-layer) above two parts: left, the
     weight matrices W1 (2 x 64, top), W2 (64 x 64) and W3 (64 x 3) as images of |w|, pruned weights white,
     each titled with its own sparsity; right, accuracy against sparsity for both scopes (on the validation set
-    by default; computed once, at construction), the current setting marked.
+    by default; computed once, at construction; the y-axis reads ``label``), the current setting marked.
 
     ``model`` is the trained network (never changed: each move prunes a copy); ``data`` holds the last result
     of ``pruning_experiment``; ``image.value`` the PNG bytes.
     """
 
-    def __init__(self, sparsity=0.5, scope="global", model=None, x=None, y=None):
+    def __init__(self, sparsity=0.5, scope="global", model=None, x=None, y=None, label="validation accuracy"):
         sparsity = as_float(sparsity, "sparsity")
+        if not isinstance(label, str) or not label.strip():
+            raise TypeError(f"label must be a non-empty str (the accuracy axis' label), got {label!r}")
+        self.accuracy_label = label
         if not 0.0 <= sparsity <= 0.99:
             raise ValueError(f"sparsity must be in [0, 0.99] (the slider's range), got {sparsity}")
         choose(scope, "scope", PRUNING_SCOPES)
         self.model, self.x, self.y = _pruning_inputs(model, x, y)
-        self._own_model = model is not None
-        curve_model = model if self._own_model else None
-        self.curves = {s: pruning_curve(curve_model, s, x=x, y=y) for s in PRUNING_SCOPES}
+        self.curves = {s: pruning_curve(model, s, x=x, y=y) for s in PRUNING_SCOPES}
         self.dense_accuracy = float(self.curves["global"]["accuracy"][0])
         style = {"description_width": "70px"}
         self.sparsity_slider = widgets.FloatSlider(value=sparsity, min=0.0, max=0.99, step=0.01,
@@ -55,10 +56,11 @@ class PruningExplorer(Explorer):
         super().__init__([[self.scope_buttons, self.sparsity_slider]], figsize=(11.5, 4.0))
 
     def build_figure(self, fig):
-        grid = fig.add_gridspec(2, 3, width_ratios=(3.0, 0.35, 3.4), height_ratios=(1.0, 5.0), left=0.05,
-                                right=0.985, bottom=0.12, top=0.84, wspace=0.12, hspace=0.45)
+        # Two grids, so that the accuracy panel's y-label has room of its own between W3 and the panel.
+        grid = fig.add_gridspec(2, 2, width_ratios=(3.0, 0.35), height_ratios=(1.0, 5.0), left=0.03, right=0.5,
+                                bottom=0.12, top=0.84, wspace=0.12, hspace=0.45)
         axes = [fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[1, 0]), fig.add_subplot(grid[1, 1])]
-        ax_acc = fig.add_subplot(grid[:, 2])
+        ax_acc = fig.add_subplot(fig.add_gridspec(1, 1, left=0.575, right=0.985, bottom=0.12, top=0.84)[0, 0])
         cmap = matplotlib.colormaps["viridis"].with_extremes(bad="white")
         self._images, self._layer_titles = [], []
         for i, (ax, W) in enumerate(zip(axes, self.model.weights)):
@@ -81,7 +83,7 @@ class PruningExplorer(Explorer):
         ax_acc.set_xlim(0, 1)
         ax_acc.set_ylim(0, 1.02)
         ax_acc.set_xlabel("sparsity (fraction of weights pruned)")
-        ax_acc.set_ylabel("validation accuracy" if not self._own_model else "accuracy on x, y")
+        ax_acc.set_ylabel(self.accuracy_label)
         ax_acc.grid(True, alpha=0.3)
         ax_acc.legend(fontsize=8, loc="lower left")
         ax_acc.set_title("accuracy against sparsity, without fine-tuning", fontsize=10)
@@ -106,23 +108,24 @@ class PruningExplorer(Explorer):
         self._current.set_data([sparsity], [data["accuracy"]])
         layers = ", ".join(f"W{i + 1} {s:.0%}" for i, s in enumerate(data["layer_sparsity"]))
         self._title.set_text(
-            f"{scope} pruning to {sparsity:.0%}: accuracy {data['accuracy']:.1%} (unpruned "
+            f"{scope} pruning to {sparsity:.0%}: {self.accuracy_label} {data['accuracy']:.1%} (unpruned "
             f"{self.dense_accuracy:.1%}); {data['n_nonzero']} of {data['n_weights']} weights left "
             f"({layers} pruned)")
 
 
-def pruning_explorer(sparsity=0.5, scope="global", model=None, x=None, y=None):
+def pruning_explorer(sparsity=0.5, scope="global", model=None, x=None, y=None, label="validation accuracy"):
     """Chapter 07's explorer: a sparsity slider (0 to 99%) and a scope switch for magnitude pruning of a
     trained 2-64-64-3 network on 3-class spirals (``pruning_setup()``, trained once and cached, scored on its
     validation set), or of your own ``model`` with the data to score it on, ``x``, ``y`` (a validation set: the
-    explorer compares settings). Shows which weights survive in each layer and the accuracy against sparsity,
-    per layer and global. Construction trains the network the first time (about
-    a second) and computes both accuracy curves; a slider move prunes a copy of the weights and redraws.
+    explorer compares settings; ``label`` names that accuracy on the plot, "validation accuracy" unless you say
+    otherwise). Shows which weights survive in each layer and the accuracy against sparsity, per layer and global.
+    Construction trains the network the first time (about a second) and computes both accuracy curves; a slider
+    move prunes a copy of the weights and redraws.
 
     Returns a ``PruningExplorer`` (an ipywidgets VBox) with ``.sparsity_slider``, ``.scope_buttons``,
     ``.image``, the trained ``.model`` and the numbers in ``.data`` (``pruning_experiment``).
     """
-    return PruningExplorer(sparsity, scope, model, x, y)
+    return PruningExplorer(sparsity, scope, model, x, y, label)
 
 
 # --------------------------------------------------------------------------------------------------
