@@ -74,6 +74,8 @@ benchmarks: setup
 	$(BIN)/python benchmarks/notebook_runtime.py
 	$(BIN)/python benchmarks/mlp_epoch.py
 	$(BIN)/python benchmarks/mnist_accuracy.py
+	$(BIN)/python benchmarks/cnn_epoch.py
+	$(BIN)/python benchmarks/cnn_accuracy.py
 
 # Re-resolve the .in files into fully pinned .txt files (in a throw-away venv): requirements.in (what learners need)
 # into requirements.txt; then requirements-dev.in (the test tools) and requirements-hub.in (a hub's single-user
