@@ -29,6 +29,7 @@ from course_lib.experiments.ch01_initialization import _UNIT_SCALE_NETS
 from course_lib.widgets import (
     REGULARIZATION_STRENGTHS,
     bias_explorer,
+    filter_explorer,
     first_layer_explorer,
     importance_explorer,
     init_explorer,
@@ -237,6 +238,13 @@ def main():
            measure(explorer, explorer.scale_slider, args.changes, rng))
     report("importance_explorer, copies-of-x2 slider over 1..4",
            measure(explorer, explorer.copies_slider, args.changes, rng))
+    # chapter 10: 11 snapshots of the first conv layer (8 filters 5 x 5) and one 28 x 28 digit
+    filters = [rng.normal(0.0, 0.28, size=(8, 1, 5, 5)).astype(np.float32) for _ in range(11)]
+    start = time.perf_counter()
+    explorer = filter_explorer(filters, rng.random((28, 28)).astype(np.float32), epochs=np.linspace(0, 1, 11))
+    print(f"filter_explorer: construction {time.perf_counter() - start:.2f} s")
+    report("filter_explorer (11 snapshots of 8 filters 5 x 5), epoch slider",
+           measure(explorer, explorer.epoch_slider, args.changes, rng, grid=options(explorer.epoch_slider)))
 
 if __name__ == "__main__":
     main()

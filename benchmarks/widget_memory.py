@@ -34,6 +34,10 @@ if name == "first_layer_explorer":  # chapter 08's 11 snapshots of W1 (784 x 256
     for _ in range(10):
         snapshots.append(snapshots[-1] + rng.normal(0.0, 0.02, size=(784, 256)).astype(np.float32))
     explorer = w.first_layer_explorer(snapshots, accuracy=np.linspace(0.1, 0.98, 11).tolist())
+elif name == "filter_explorer":  # chapter 10's 11 snapshots of 8 filters 5 x 5, as widget_latency makes them
+    rng = np.random.default_rng(0)
+    explorer = w.filter_explorer([rng.normal(0.0, 0.28, size=(8, 1, 5, 5)).astype(np.float32) for _ in range(11)],
+                                 rng.random((28, 28)).astype(np.float32), epochs=np.linspace(0, 1, 11))
 elif name == "quantization_explorer":  # chapter 07's, imported from its chapter module
     from course_lib.widgets.ch07_pruning import quantization_explorer
     explorer = quantization_explorer()
@@ -60,7 +64,7 @@ print(json.dumps({{"after_imports": after_imports, "peak": rss()}}))
 EXPLORERS = ["init_explorer", "neuron_explorer", "lr_explorer", "bias_explorer", "momentum_explorer",
              "optimizer_explorer", "regularization_explorer", "pruning_explorer", "quantization_explorer",
              "first_layer_explorer",
-             "importance_explorer"]
+             "importance_explorer", "filter_explorer"]
 
 
 def main():

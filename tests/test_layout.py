@@ -13,7 +13,7 @@ MAX_LINES = 700
 
 def test_there_is_an_experiments_module_and_a_widgets_module_per_chapter():
     chapters = [name for name in EXPERIMENT_MODULES if name.startswith("ch")]
-    assert len(chapters) == 10 and chapters[0] == "ch00_start_here" and chapters[-1] == "ch09_weights_in_practice"
+    assert len(chapters) == 11 and chapters[0] == "ch00_start_here" and chapters[-1] == "ch10_convolutional_weights"
     widget_modules = sorted(p.stem for p in (ROOT / "widgets").glob("ch*.py"))
     assert widget_modules == chapters
 

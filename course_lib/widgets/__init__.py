@@ -18,6 +18,7 @@ Modules, named after the notebooks:
     ch07_pruning                pruning_explorer: magnitude pruning of a trained network
     ch08_mnist                  first_layer_explorer: snapshots of an MNIST network's first layer
     ch09_weights_in_practice    importance_explorer: weight size against permutation importance
+    ch10_convolutional_weights  filter_explorer: snapshots of a CNN's first-layer filters and their feature maps
     _base                       Explorer (the shared base class) and BlittedFigure
 
 The experiment functions and constants are importable from here too (``from course_lib.widgets import
@@ -67,6 +68,7 @@ from .ch06_regularization import RegularizationExplorer, regularization_explorer
 from .ch07_pruning import PruningExplorer, pruning_explorer
 from .ch08_mnist import FirstLayerExplorer, first_layer_explorer
 from .ch09_weights_in_practice import ImportanceExplorer, importance_explorer
+from .ch10_convolutional_weights import FilterExplorer, filter_explorer
 
 __all__ = [
     "neuron_explorer", "NeuronExplorer", "neuron_curve",
@@ -83,4 +85,5 @@ __all__ = [
     "first_layer_explorer", "FirstLayerExplorer", "first_layer_frame", "FIRST_LAYER_BINS",
     "importance_explorer", "ImportanceExplorer", "importance_experiment", "IMPORTANCE_TRUE_WEIGHTS",
     "IMPORTANCE_MAX_COPIES", "IMPORTANCE_SLOTS",
+    "filter_explorer", "FilterExplorer",
 ]
