@@ -6,11 +6,14 @@ than the iterates do, without lowering the learning rate.
 
 * ``IterateAverage``, the plain (Polyak-Ruppert) average of the iterates from some step on:
   ``w_bar = (1/K) sum_k w_k``, kept as a running mean, ``w_bar <- w_bar + (w - w_bar) / k``. Polyak & Juditsky
-  1992 ("Acceleration of stochastic approximation by averaging") and Ruppert 1988 prove that it reaches the
-  optimal asymptotic rate of SGD on convex problems. Stochastic weight averaging (SWA, Izmailov et al. 2018,
-  "Averaging weights leads to wider optima and better generalization") is this equal average, over the last
-  part of a deep network's training with a constant or cyclical learning rate (its running mean is Algorithm
-  1's ``w_SWA <- (w_SWA n_models + w) / (n_models + 1)``; ``torch.optim.swa_utils.AveragedModel`` by default).
+  1992 ("Acceleration of stochastic approximation by averaging") and Ruppert 1988 prove that, with step sizes that
+  decrease more slowly than 1/t (e.g. lr_t proportional to t^(-a), 1/2 < a < 1), near a strongly convex
+  (non-degenerate) minimum, it reaches the optimal asymptotic rate of SGD (the variance of the best possible
+  estimator). A constant learning rate, as in chapter 09's run, is not covered by that theorem. Stochastic
+  weight averaging (SWA, Izmailov et al. 2018, "Averaging weights leads to wider optima and better
+  generalization") is this equal average, over the last part of a deep network's training with a constant or
+  cyclical learning rate (its running mean is Algorithm 1's ``w_SWA <- (w_SWA n_models + w) / (n_models + 1)``;
+  ``torch.optim.swa_utils.AveragedModel`` by default).
 * ``ExponentialMovingAverage``: after each step ``w_ema <- d w_ema + (1 - d) w``, which weights the iterate of
   ``s`` steps ago by ``(1 - d) d^s``: an average over roughly the last ``1 / (1 - d)`` steps that forgets the
   start. Kingma & Ba 2015 (Adam), Section 7.2 "Temporal averaging", give it with ``w_ema`` starting at 0 and

@@ -16,8 +16,13 @@ The file is a plain ``.npz`` (a zip of ``.npy`` arrays) read with ``allow_pickle
 arrays, everything else (hyperparameters, scalar state, the generator's state) as JSON text. It is written
 atomically: to a temporary file in the same directory, then ``os.replace``d onto the target, so that a crash
 while saving leaves the previous checkpoint intact and never a partial file. Loading reads and checks the whole
-file (every key, shape and dtype) before it changes anything: a truncated or corrupted file, another
-architecture or a missing key raises ``ValueError`` naming the file, and the model is left as it was.
+file before it changes anything: every array's CRC, shape and dtype; the optimizer's class, the values of its
+hyperparameters (a throw-away optimizer of the same class is built with them, so ``lr = -1`` is refused) and, for
+the optimizers of ``course_lib.optim``, the per-parameter state: empty for every parameter (before the first step)
+or, for every one, each entry that ``step`` reads (Adam: ``step``, ``exp_avg`` and ``exp_avg_sq``); the
+generator's state (set on a scratch generator). A truncated or corrupted file, another architecture, a missing
+key or state entry, or a bad value raises ``ValueError`` naming the file, and the model, optimizer, generator and
+scheduler are left as they were.
 """
 
 import json
@@ -28,6 +33,7 @@ import zipfile
 import numpy as np
 
 from ._checks import as_int
+from .optim import SGD, Adam, RMSprop
 
 __all__ = ["save_checkpoint", "load_checkpoint", "CHECKPOINT_FORMAT"]
 
@@ -151,8 +157,8 @@ def _json(arrays, key, path):
 
 def _integer(arrays, key, path):
     value = _get(arrays, key, path)
-    if value.shape != () or not np.issubdtype(value.dtype, np.integer):
-        raise ValueError(f"{path}: {key!r} must be one integer, got shape {value.shape}, dtype {value.dtype}")
+    if value.shape != () or not np.issubdtype(value.dtype, np.integer) or value < 0:
+        raise ValueError(f"{path}: {key!r} must be one integer >= 0, got {value!r}")
     return int(value)
 
 
@@ -171,6 +177,69 @@ def _tuples(value):
     return tuple(value) if isinstance(value, list) else value
 
 
+def _state_entries(optimizer, hyperparameters):
+    """What each parameter's state must hold once the optimizer has stepped, for the optimizers of
+    ``course_lib.optim`` (read from their ``step``): ``(required, allowed)`` as dicts name -> "array" or "int".
+    ``required``: what ``step`` reads (with the file's hyperparameters); ``allowed`` adds entries ``step`` would only
+    read with other hyperparameters (e.g. a momentum buffer after momentum was set to 0). None: another class,
+    whose state is not checked beyond shapes and dtypes."""
+    if isinstance(optimizer, Adam):  # AdamW too
+        entries = {"step": "int", "exp_avg": "array", "exp_avg_sq": "array"}
+        return entries, entries
+    if isinstance(optimizer, RMSprop):
+        required = {"square_avg": "array"}
+        if hyperparameters["centered"]:
+            required["grad_avg"] = "array"
+        if hyperparameters["momentum"]:
+            required["momentum_buffer"] = "array"
+        return required, {"square_avg": "array", "grad_avg": "array", "momentum_buffer": "array"}
+    if isinstance(optimizer, SGD):
+        return ({"velocity": "array"} if hyperparameters["momentum"] else {}), {"velocity": "array"}
+    return None
+
+
+def _check_state_entries(states, optimizer, hyperparameters, path):
+    """Every parameter's state is empty (no step yet), or each holds every entry ``step`` reads, of the right kind."""
+    spec = _state_entries(optimizer, hyperparameters)
+    if spec is None:
+        return
+    required, allowed = spec
+    name = type(optimizer).__name__
+    empty = [i for i, state in enumerate(states) if not state]
+    if len(empty) == len(states):
+        return  # the optimizer has not stepped yet: step() creates the state
+    if empty:  # step() fills every parameter's state at once: a part missing is a damaged file
+        raise ValueError(f"{path}: the {name} state of parameter(s) {empty} is empty, the others' is not "
+                         f"({name} needs all of {sorted(required)} for every parameter, or none before the first step)")
+    for i, state in enumerate(states):
+        missing = sorted(set(required) - set(state))
+        if missing:
+            raise ValueError(f"{path}: the {name} state of parameter {i} lacks {missing} (it has {sorted(state)}; "
+                             f"{name} needs all of {sorted(required)}, or none before the first step)")
+        unknown = sorted(set(state) - set(allowed))
+        if unknown:
+            raise ValueError(f"{path}: the {name} state of parameter {i} has unexpected entries {unknown}")
+        for key, value in state.items():
+            if allowed[key] == "array" and not isinstance(value, np.ndarray):
+                raise ValueError(f"{path}: the {name} state {key!r} of parameter {i} must be an array "
+                                 f"('optimizer/state/{i}/{key}'), got {value!r} in 'optimizer/scalars'")
+            if allowed[key] == "int" and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+                raise ValueError(f"{path}: the {name} state {key!r} of parameter {i} must be an int >= 0 "
+                                 f"(in 'optimizer/scalars'), got {value!r}")
+
+
+def _checked_hyperparameters(hyperparameters, optimizer, path):
+    """The values, after building a throw-away optimizer of the same class with them: its constructor checks them
+    (``lr >= 0``, ``0 <= beta < 1``, ``eps > 0``, ...), so a bad value is refused before the optimizer changes."""
+    scratch_params = [np.zeros(1, dtype=optimizer.params[0].dtype)]
+    try:
+        scratch = type(optimizer)(scratch_params, **hyperparameters)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{path}: the saved hyperparameters {hyperparameters!r} are not valid for a "
+                         f"{type(optimizer).__name__}: {error}") from None
+    return {name: getattr(scratch, name) for name in hyperparameters}
+
+
 def _optimizer_state(arrays, optimizer, path):
     """The optimizer's state_dict, rebuilt from the file and checked against ``optimizer``."""
     saved_class = str(_get(arrays, "optimizer/class", path))
@@ -187,6 +256,7 @@ def _optimizer_state(arrays, optimizer, path):
         if type(value) is not type(current) or (isinstance(value, tuple) and len(value) != len(current)):
             raise ValueError(f"{path}: the optimizer's hyperparameter {name!r} is {value!r}, "
                              f"expected a {type(current).__name__} like {current!r}")
+    hyperparameters = _checked_hyperparameters(hyperparameters, optimizer, path)
     scalars = _json(arrays, "optimizer/scalars", path)
     if not isinstance(scalars, list) or len(scalars) != len(optimizer.params):
         count = len(scalars) if isinstance(scalars, list) else "no list of"
@@ -200,6 +270,7 @@ def _optimizer_state(arrays, optimizer, path):
             if not index.isdigit() or int(index) >= len(states) or not name:
                 raise ValueError(f"{path}: unexpected key {key!r}")
             states[int(index)][name] = _matching(value, optimizer.params[int(index)], key, path)
+    _check_state_entries(states, optimizer, hyperparameters, path)
     return {"hyperparameters": hyperparameters, "state": states}
 
 
@@ -208,9 +279,10 @@ def load_checkpoint(path, model, optimizer=None, *, rng=None, scheduler=None):
 
     The parameters are copied *into* ``model.params`` (``p[...] = saved``), so an optimizer built on them stays
     attached. Each object given must have been saved; the optimizer must be of the saved class, and every array
-    must have the shape and dtype of the one it replaces. All of that is checked before anything is changed: on
-    ``ValueError`` the model, optimizer, generator and scheduler are as they were. Returns a dict with ``epoch``
-    (None if none was saved).
+    must have the shape and dtype of the one it replaces; the hyperparameters must be valid values for that class,
+    and each parameter's state empty or complete (every entry its ``step`` reads). All of that is checked before
+    anything is changed: on ``ValueError`` the model, optimizer, generator and scheduler are as they were. Returns
+    a dict with ``epoch`` (None if none was saved).
     """
     path = _check_path(path)
     params = _check_params(model)

@@ -224,3 +224,138 @@ def test_bad_arguments_are_named(tmp_path, call, error, match):
     with pytest.raises(error, match=match):
         call(model, optimizer, tmp_path)
     assert not (tmp_path / "run.npz").exists()
+
+
+def _rewrite(source, target, change):
+    """A copy of the checkpoint ``source`` at ``target``, its arrays (a dict) passed through ``change`` first."""
+    with np.load(source, allow_pickle=False) as archive:
+        arrays = dict(archive)
+    change(arrays)
+    np.savez(target, **arrays)
+    return target
+
+
+def _scalars(update):
+    """A ``change`` for ``_rewrite`` that edits the JSON list of optimizer/scalars in place."""
+    def change(arrays):
+        scalars = json.loads(str(arrays["optimizer/scalars"]))
+        update(scalars)
+        arrays["optimizer/scalars"] = np.array(json.dumps(scalars))
+    return change
+
+
+def _hyperparameters(update):
+    def change(arrays):
+        hyperparameters = json.loads(str(arrays["optimizer/hyperparameters"]))
+        hyperparameters.update(update)
+        arrays["optimizer/hyperparameters"] = np.array(json.dumps(hyperparameters))
+    return change
+
+
+def _snapshot(model, optimizer, rng):
+    return [p.copy() for p in model.params], optimizer.state_dict(), rng.bit_generator.state
+
+
+def _assert_unchanged(snapshot, model, optimizer, rng):
+    params, state_dict, rng_state = snapshot
+    assert all(np.array_equal(a, b) for a, b in zip(params, model.params))
+    now = optimizer.state_dict()
+    assert now["hyperparameters"] == state_dict["hyperparameters"]
+    assert len(now["state"]) == len(state_dict["state"])
+    for a, b in zip(now["state"], state_dict["state"]):
+        assert a.keys() == b.keys()
+        assert all(np.array_equal(a[k], b[k]) for k in a)
+    assert rng.bit_generator.state == rng_state
+
+
+def _stepped_target(make, data, seed=7):
+    """A model and an optimizer that has stepped (so that "unchanged" is a claim about real state), a generator."""
+    model, optimizer = _fresh(make, seed=seed)
+    rng = np.random.default_rng(seed)
+    _run(model, optimizer, data, 1, rng)
+    return model, optimizer, rng
+
+
+@pytest.mark.parametrize("what, change, match", [
+    ("exp_avg_sq", lambda arrays: arrays.pop("optimizer/state/2/exp_avg_sq"),
+     r"bad.npz: the Adam state of parameter 2 lacks \['exp_avg_sq'\]"),
+    ("step", _scalars(lambda scalars: scalars[0].pop("step")),
+     r"bad.npz: the Adam state of parameter 0 lacks \['step'\]"),
+    ("step as a float", _scalars(lambda scalars: scalars[1].update(step=8.0)), r"bad.npz: .*'step' .* int >= 0"),
+    ("a negative step", _scalars(lambda scalars: scalars[1].update(step=-1)), r"bad.npz: .*'step' .* int >= 0"),
+    ("an unknown entry", lambda arrays: arrays.update({"optimizer/state/0/velocity": arrays["param/0"]}),
+     r"bad.npz: .*unexpected entries \['velocity'\]"),
+])
+def test_an_incomplete_adam_state_is_refused_and_nothing_changes(tmp_path, data, what, change, match):
+    model, optimizer = _fresh(OPTIMIZERS["Adam"])
+    _run(model, optimizer, data, 1, np.random.default_rng(5))
+    good = save_checkpoint(tmp_path / "run.npz", model, optimizer, rng=np.random.default_rng(5))
+    bad = _rewrite(good, tmp_path / "bad.npz", change)
+    other, other_optimizer, other_rng = _stepped_target(OPTIMIZERS["Adam"], data)
+    snapshot = _snapshot(other, other_optimizer, other_rng)
+    with pytest.raises(ValueError, match=match):
+        load_checkpoint(bad, other, other_optimizer, rng=other_rng)
+    _assert_unchanged(snapshot, other, other_optimizer, other_rng)
+    load_checkpoint(good, other, other_optimizer, rng=other_rng)  # the intact file loads, and the next step runs
+    _run(other, other_optimizer, data, 1, other_rng)
+
+
+@pytest.mark.parametrize("name, key", [("SGD + momentum", "optimizer/state/1/velocity"),
+                                       ("RMSprop, centered, momentum", "optimizer/state/3/grad_avg"),
+                                       ("RMSprop, centered, momentum", "optimizer/state/0/momentum_buffer")])
+def test_a_missing_state_entry_of_sgd_or_rmsprop_is_refused(tmp_path, data, name, key):
+    model, optimizer = _fresh(OPTIMIZERS[name])
+    _run(model, optimizer, data, 1, np.random.default_rng(5))
+    good = save_checkpoint(tmp_path / "run.npz", model, optimizer)
+    bad = _rewrite(good, tmp_path / "bad.npz", lambda arrays: arrays.pop(key))
+    other, other_optimizer, other_rng = _stepped_target(OPTIMIZERS[name], data)
+    snapshot = _snapshot(other, other_optimizer, other_rng)
+    index, entry = key.split("/")[2:]
+    match = (rf"bad.npz: the \w+ state of parameter\(s\) \[{index}\] is empty"
+             if name.startswith("SGD")  # velocity is SGD's only entry: that parameter's state is left empty
+             else rf"bad.npz: the \w+ state of parameter {index} lacks \['{entry}'\]")
+    with pytest.raises(ValueError, match=match):
+        load_checkpoint(bad, other, other_optimizer)
+    _assert_unchanged(snapshot, other, other_optimizer, other_rng)
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_an_optimizer_saved_before_its_first_step_loads_and_steps(tmp_path, data, name):
+    model, optimizer = _fresh(OPTIMIZERS[name])
+    save_checkpoint(tmp_path / "run.npz", model, optimizer)  # every state empty: allowed
+    other, other_optimizer, _ = _stepped_target(OPTIMIZERS[name], data)
+    load_checkpoint(tmp_path / "run.npz", other, other_optimizer)
+    assert other_optimizer.state == [{} for _ in other.params]
+    _run(other, other_optimizer, data, 1, np.random.default_rng(0))
+    assert all(other_optimizer.state)
+
+
+@pytest.mark.parametrize("update, match", [
+    ({"lr": -1.0}, "lr"),
+    ({"eps": 0.0}, "eps"),
+    ({"betas": [0.9, 1.5]}, r"betas\[1\]"),
+    ({"weight_decay": float("nan")}, "weight_decay"),
+])
+def test_an_invalid_hyperparameter_is_refused_before_the_optimizer_changes(tmp_path, data, update, match):
+    model, optimizer = _fresh(OPTIMIZERS["Adam"])
+    _run(model, optimizer, data, 1, np.random.default_rng(5))
+    good = save_checkpoint(tmp_path / "run.npz", model, optimizer)
+    changed = {"eps": 1e-6, "betas": [0.8, 0.99], **update}  # other valid values besides the bad one
+    bad = _rewrite(good, tmp_path / "bad.npz", _hyperparameters(changed))
+    other, other_optimizer, other_rng = _stepped_target(OPTIMIZERS["Adam"], data)
+    snapshot = _snapshot(other, other_optimizer, other_rng)
+    with pytest.raises(ValueError, match=rf"bad.npz: the saved hyperparameters .* not valid for a Adam: .*{match}"):
+        load_checkpoint(bad, other, other_optimizer, rng=other_rng)
+    _assert_unchanged(snapshot, other, other_optimizer, other_rng)
+    assert other_optimizer.eps == 1e-8 and other_optimizer.betas == (0.9, 0.999)
+
+
+def test_a_negative_scheduler_step_count_is_refused(tmp_path, data):
+    model, optimizer = _fresh(OPTIMIZERS["SGD + momentum"])
+    scheduler = Scheduler(optimizer, cosine_annealing(0.05, 100))
+    save_checkpoint(tmp_path / "run.npz", model, optimizer, scheduler=scheduler)
+    bad = _rewrite(tmp_path / "run.npz", tmp_path / "bad.npz",
+                   lambda arrays: arrays.update({"scheduler/steps_taken": np.array(-3)}))
+    with pytest.raises(ValueError, match="bad.npz: 'scheduler/steps_taken' must be one integer >= 0"):
+        load_checkpoint(bad, model, optimizer, scheduler=scheduler)
+    assert scheduler.steps_taken == 0
