@@ -97,6 +97,18 @@ def test_the_title_shows_the_accuracy_when_given():
     assert bytes(with_accuracy.image.value) != bytes(without.image.value)
 
 
+def test_the_accuracy_label_names_what_was_measured():
+    snapshots = fake_snapshots(epochs=2)
+    explorer = first_layer_explorer(snapshots, accuracy=[0.1, 0.6, 0.9], accuracy_label="validation accuracy")
+    assert "validation accuracy 90.0%" in explorer._title.get_text()
+    assert "test" not in explorer._title.get_text()
+    explorer.epoch_slider.value = 1
+    assert "validation accuracy 60.0%" in explorer._title.get_text()
+    for bad in ["", None, 3]:
+        with pytest.raises(TypeError, match="accuracy_label must be a non-empty str"):
+            first_layer_explorer(snapshots, accuracy_label=bad)
+
+
 @pytest.mark.parametrize("kwargs, error, message", [
     ({"snapshots": np.zeros((3, 784, 4))}, TypeError, "snapshots must be a list of weight matrices"),
     ({"snapshots": "W1"}, TypeError, "snapshots must be a list"),

@@ -1,5 +1,6 @@
 """Chapter 08 (MNIST): snapshots of the first layer's weights during training, the numbers behind
-``widgets.first_layer_explorer``."""
+``widgets.first_layer_explorer``; the class templates of a one-hidden-layer network, its most confident
+mistakes, and the pre-activation scale that an initialization gives on inputs that are not standardized."""
 
 import math
 
@@ -7,7 +8,8 @@ import numpy as np
 
 from .._checks import as_float, as_int
 
-__all__ = ["first_layer_frame", "FIRST_LAYER_BINS"]
+__all__ = ["first_layer_frame", "FIRST_LAYER_BINS", "class_templates", "most_confident_mistakes",
+           "expected_preactivation_std"]
 
 FIRST_LAYER_BINS = 80  # histogram bins, over [-m, m] with m the largest |w| of all snapshots
 
@@ -57,7 +59,7 @@ def first_layer_frame(snapshots, epoch, units=32, accuracy=None):
 
     ``snapshots`` is a list of W1 arrays, (fan_in, fan_out) with fan_in = side * side (784 for MNIST), one per
     epoch: ``snapshots[0]`` the initial weights, ``snapshots[e]`` after epoch e. ``accuracy``, if given, has one
-    (test) accuracy per snapshot. Nothing is copied or changed.
+    accuracy (validation, say) per snapshot. Nothing is copied or changed.
 
     Returns a dict: epoch, images (units, side, side), tiled (the images in a grid of 8 columns,
     ``course_lib.mnist_tools.tile``), std and max_abs of W1, change = ||W1(e) - W1(0)|| / ||W1(0)|| (Frobenius),
@@ -87,3 +89,74 @@ def first_layer_frame(snapshots, epoch, units=32, accuracy=None):
         "counts": np.bincount(bins, minlength=FIRST_LAYER_BINS), "bin_edges": edges,
         "accuracy": None if accuracy is None else accuracy[epoch],
     }
+
+
+def _float_matrix(value, name):
+    if not isinstance(value, np.ndarray) or not np.issubdtype(value.dtype, np.floating):
+        raise TypeError(f"{name} must be a float numpy array, got {type(value).__name__}")
+    if value.ndim != 2:
+        raise ValueError(f"{name} must be 2-D, (fan_in, fan_out), got shape {value.shape}")
+    return value
+
+
+def class_templates(W1, W2):
+    """The linear part of a one-hidden-layer network: one input-space template per class, as images.
+
+    Template k is ``W1 @ W2[:, k]``, the fan_in-vector whose dot product with an image x is the logit of class k
+    the network would compute if the ReLU were the identity and the biases 0: ``x @ W1 @ W2 = x @ (W1 @ W2)``.
+    The ReLU is ignored, so a template is only the linear part of the story: which units fire depends on x.
+    (For a linear softmax classifier, ``MLP([784, 10])``, its weight column ``W[:, k]`` is the whole story.)
+
+    ``W1``: (fan_in, hidden), fan_in = side * side; ``W2``: (hidden, classes). Returns (classes, side, side).
+    """
+    W1, W2 = _float_matrix(W1, "W1"), _float_matrix(W2, "W2")
+    if W1.shape[1] != W2.shape[0]:
+        raise ValueError(f"W1 {W1.shape} and W2 {W2.shape} do not chain: W1 has {W1.shape[1]} columns, "
+                         f"W2 {W2.shape[0]} rows")
+    side = math.isqrt(W1.shape[0])
+    if side * side != W1.shape[0]:
+        raise ValueError(f"W1's fan_in {W1.shape[0]} is not a square number of pixels (28 x 28 = 784 for MNIST)")
+    return (W1 @ W2).T.reshape(W2.shape[1], side, side)
+
+
+def most_confident_mistakes(probabilities, labels, count=None):
+    """The examples a classifier gets wrong, most confident first: ``(indices, confidence)``.
+
+    ``probabilities``: (n, classes), each row a probability vector (a softmax output); ``labels``: (n,) the true
+    classes. An example is a mistake when its most probable class (``argmax``; the first one on a tie) is not its
+    label; its confidence is the probability given to that wrong answer. The mistakes are sorted by confidence,
+    highest first (ties keep the order of the examples), and the first ``count`` returned (all if None).
+    """
+    probabilities = _float_matrix(probabilities, "probabilities")
+    labels = np.asarray(labels)
+    if labels.shape != (len(probabilities),) or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f"labels must be {len(probabilities)} integer classes, one per row of probabilities, "
+                         f"got shape {labels.shape}, dtype {labels.dtype}")
+    if labels.size and (labels.min() < 0 or labels.max() >= probabilities.shape[1]):
+        raise ValueError(f"labels must lie in [0, {probabilities.shape[1]}), "
+                         f"got min {labels.min()}, max {labels.max()}")
+    predicted = probabilities.argmax(axis=1)
+    wrong = np.flatnonzero(predicted != labels)
+    confidence = probabilities[wrong, predicted[wrong]]
+    order = np.argsort(-confidence, kind="stable")
+    if count is not None:
+        order = order[:as_int(count, "count", 0)]
+    return wrong[order], confidence[order]
+
+
+def expected_preactivation_std(x, weight_std):
+    """The standard deviation that zero-mean weights of std ``weight_std`` give a unit's pre-activation on inputs x.
+
+    With independent weights of mean 0 and variance ``Var(W)``, independent of the inputs, the pre-activation
+    ``z = sum_i x_i W_i`` (bias 0) has ``Var(z) = fan_in * Var(W) * E[x^2]`` (He et al. 2015, "Delving Deep into
+    Rectifiers", eq. 7): the input's mean SQUARE, not its variance, because a nonzero input mean does not cancel.
+    ``E[x^2]`` is the mean of x**2 over every example and input. He's ``Var(W) = 2 / fan_in`` gives
+    ``sqrt(2 E[x^2])``; it is 1 only when ``E[x^2] = 1/2`` (He's layers take ReLU outputs of unit-variance
+    pre-activations). ``x``: (n, fan_in). Returns a float.
+    """
+    x = np.asarray(x)
+    if x.ndim != 2 or x.size == 0 or not np.issubdtype(x.dtype, np.number):
+        raise ValueError(f"x must be a non-empty 2-D array of numbers, (n, fan_in), got shape {x.shape}")
+    weight_std = as_float(weight_std, "weight_std", nonnegative=True)
+    mean_square = float(np.mean(np.square(x, dtype=np.float64)))
+    return math.sqrt(x.shape[1] * weight_std**2 * mean_square)

@@ -20,11 +20,14 @@ class FirstLayerExplorer(Explorer):
     ``image.value`` the PNG bytes.
     """
 
-    def __init__(self, snapshots, epoch=None, units=32, accuracy=None):
+    def __init__(self, snapshots, epoch=None, units=32, accuracy=None, accuracy_label="test accuracy"):
         snapshots, _ = _check_snapshots(snapshots)
+        if not isinstance(accuracy_label, str) or not accuracy_label:
+            raise TypeError(f"accuracy_label must be a non-empty str, got {accuracy_label!r}")
         epoch = len(snapshots) - 1 if epoch is None else epoch
         first_layer_frame(snapshots, epoch, units, accuracy)  # checks every argument before building anything
         self.snapshots, self.units, self.accuracy = snapshots, units, accuracy
+        self.accuracy_label = accuracy_label
         self.epoch_slider = widgets.IntSlider(value=epoch, min=0, max=len(snapshots) - 1, step=1,
                                               description="epoch", style={"description_width": "50px"},
                                               layout=widgets.Layout(width="420px"))
@@ -68,19 +71,20 @@ class FirstLayerExplorer(Explorer):
         self._tiles.set_data(data["tiled"])
         counts = np.maximum(data["counts"], 0.5)
         self._hist.set_ydata(np.append(counts, counts[-1]))
-        accuracy = "" if data["accuracy"] is None else f"test accuracy {data['accuracy']:.1%}; "
+        accuracy = "" if data["accuracy"] is None else f"{self.accuracy_label} {data['accuracy']:.1%}; "
         self._title.set_text(
             f"epoch {data['epoch']}: {accuracy}W1 std {data['std']:.3f}, moved "
             f"{data['change']:.2f} x its initial norm, {data['unchanged_fraction']:.1%} of it never moved")
 
 
-def first_layer_explorer(snapshots, epoch=None, units=32, accuracy=None):
+def first_layer_explorer(snapshots, epoch=None, units=32, accuracy=None, accuracy_label="test accuracy"):
     """Chapter 08's explorer: an epoch slider through snapshots of the first layer's weights of an MNIST MLP
     (``snapshots[e]``: W1 after epoch e, ``snapshots[0]`` the initial one; fan_in 784 = 28 x 28). Shows the
     incoming weights of the first ``units`` hidden units as 28 x 28 images and the histogram of all of W1,
-    with the test ``accuracy`` of each epoch in the title if given. Starts at the last epoch.
+    with the ``accuracy`` of each epoch in the title if given, named ``accuracy_label`` there (chapter 08 passes
+    the validation accuracy and "validation accuracy"). Starts at the last epoch.
 
     Returns a ``FirstLayerExplorer`` (an ipywidgets VBox) with ``.epoch_slider``, ``.image`` and the numbers
     in ``.data`` (``first_layer_frame``).
     """
-    return FirstLayerExplorer(snapshots, epoch, units, accuracy)
+    return FirstLayerExplorer(snapshots, epoch, units, accuracy, accuracy_label)
