@@ -131,7 +131,8 @@ class CNN:
         so everything that read that channel: the input channel o of the next conv's W[:, o], or, after the last
         conv, the rows of the dense W for that channel's features (flattened index o*H*W + h*W + w). Every other
         weight is copied unchanged. The shapes shrink, so the pruned network does less work (chapter 07's
-        structured pruning, for filters; Li et al. 2017, Sec. 3.2).
+        structured pruning, for filters; Li et al. 2017, Sec. 3 and Fig. 1: a pruned filter takes its
+        feature map, and the next layer's kernels that read it, with it).
         """
         layer = as_int(layer, "layer", 0, self.n_conv - 1)
         n_filters = self.channels[layer]

@@ -73,6 +73,9 @@ def test_train_with_snapshots_keeps_the_first_layer_where_asked():
     np.testing.assert_array_equal(run["snapshots"][0], W0)
     np.testing.assert_array_equal(run["snapshots"][-1], model.params[0])
     assert run["snapshots"][-1] is not model.params[0]  # copies
+    assert len(run["biases"]) == 7 and np.all(run["biases"][0] == 0)  # the first layer's biases, from 0
+    np.testing.assert_array_equal(run["biases"][-1], model.params[1])
+    assert run["biases"][-1] is not model.params[1] and np.any(run["biases"][-1] != 0)
     assert np.isnan(run["loss"][0]) and np.all(np.isfinite(run["loss"][1:]))
     with pytest.raises(ValueError, match="snapshots_per_epoch"):
         train_with_snapshots(model, Adam(model.params), x, y, epochs=1, batch_size=64, snapshots_per_epoch=3)
@@ -88,6 +91,17 @@ def test_filter_frame_shows_the_filters_and_their_maps():
     np.testing.assert_allclose(frame["norms"], np.abs(snapshots[2]).sum(axis=(1, 2, 3)))
     assert frame["change"] == pytest.approx(np.linalg.norm(snapshots[2] - snapshots[0]) / np.linalg.norm(snapshots[0]))
     assert filter_frame(snapshots, 0, image)["change"] == 0
+    assert frame["bias"] is None
+    biases = [rng.normal(size=5) for _ in range(3)]
+    with_bias = filter_frame(snapshots, 2, image, biases)  # the maps as the network computes them
+    np.testing.assert_allclose(with_bias["maps"], np.maximum(conv2d(image[None, None], snapshots[2], biases[2])[0], 0))
+    np.testing.assert_array_equal(with_bias["bias"], biases[2])
+    blank = filter_frame(snapshots, 1, np.zeros((10, 9)), biases)["maps"]  # no ink: every map is relu(b)
+    np.testing.assert_allclose(blank, np.broadcast_to(np.maximum(biases[1], 0)[:, None, None], blank.shape))
+    with pytest.raises(TypeError, match="biases"):
+        filter_frame(snapshots, 0, image, biases[:2])
+    with pytest.raises(ValueError, match="biases"):
+        filter_frame(snapshots, 0, image, [np.zeros(4)] * 3)
     with pytest.raises(ValueError, match="image"):
         filter_frame(snapshots, 0, rng.random((2, 10, 9)))
     with pytest.raises(ValueError, match="shape"):

@@ -40,6 +40,25 @@ def test_the_epoch_slider_redraws_filters_and_maps():
     explorer.epoch_slider.value = 2
     assert explorer.data["change"] > 0 and "training loss since the last snapshot 0.500" in explorer._title.get_text()
     assert [label for label, _ in explorer.epoch_slider.options] == ["0", "0.5", "1", "1.5"]
+    assert explorer._maps.get_array().shape == (2 * 24 + 1, 4 * 24 + 3)  # 8 maps in 2 rows of 4
+    assert explorer._filters.get_array().shape == (2 * 5 + 1, 4 * 5 + 3)
+    assert "no bias" in explorer._maps.axes.get_title()
+
+
+def test_the_maps_include_the_bias_when_given():
+    snaps = snapshots()
+    biases = [np.linspace(-1.0, 1.0, 8).astype(np.float32) * e for e in range(4)]
+    explorer = filter_explorer(snaps, digit(), biases=biases)
+    assert "relu(conv2d(digit, W) + b)" in explorer._maps.axes.get_title()
+    want = np.maximum(conv2d(digit()[None, None], snaps[3], biases[3])[0], 0)
+    np.testing.assert_allclose(explorer.data["maps"], want, rtol=1e-6)
+    explorer.epoch_slider.value = 1
+    want = np.maximum(conv2d(digit()[None, None], snaps[1], biases[1])[0], 0)
+    np.testing.assert_allclose(explorer.data["maps"], want, rtol=1e-6)
+    blank = explorer.data["maps"][:, 0, 0]  # the top-left window holds no ink: the map there is relu(b)
+    np.testing.assert_allclose(blank, np.maximum(biases[1], 0), rtol=1e-6)
+    with pytest.raises(TypeError, match="biases"):
+        filter_explorer(snaps, digit(), biases=biases[:3])
 
 
 def test_starting_index_and_bad_input():

@@ -34,17 +34,37 @@ def _grade_conv_output_size(fn):
             raise _Wrong(f"returned {got!r} ({type(got).__name__}), expected the int {want}{case}", _SIZE)
         if got == want:
             continue
-        exact = (size + 2 * padding - kernel) / stride
-        if got == math.ceil(exact) + 1:
-            raise _Wrong(f"got {got}, expected {want}{case}: that rounds up",
-                         "a window that would stick out of the padded input is not computed: round down (//).")
-        if padding and (got == _output_size(size, kernel, stride, 0) or got == (size + padding - kernel) // stride + 1):
-            raise _Wrong(f"got {got}, expected {want}{case}: the padding is not counted twice",
-                         "padding p adds p zeros on EACH side: H + 2p.")
-        if got == want - 1:
-            raise _Wrong(f"got {got}, expected {want}{case}: one too few", "count the first position too: + 1.")
-        raise _Wrong(f"got {got}, expected {want}{case}", _SIZE)
+        raise _Wrong(*_diagnose_output_size(fn, cases, got, want, case))
     return f"floor((H + 2p - k) / s) + 1 as an int, on {len(cases)} cases (the floor matters in 4 of them)."
+
+
+# The typical wrong formulas for the output size, each with its diagnosis (what, hint)
+_WRONG_SIZES = [
+    (lambda size, kernel, stride, padding: math.ceil((size + 2 * padding - kernel) / stride) + 1,
+     ("that rounds up", "a window that would stick out of the padded input is not computed: round down (//).")),
+    (lambda size, kernel, stride, padding: (size + padding - kernel) // stride + 1,
+     ("padding counts on both sides (2p)", "padding p adds p zeros on EACH side: H + 2p.")),
+    (lambda size, kernel, stride, padding: (size - kernel) // stride + 1,
+     ("padding counts on both sides (2p)", "padding p adds p zeros on EACH side: H + 2p.")),
+    (lambda size, kernel, stride, padding: (size + 2 * padding - kernel) // stride,
+     ("one too few", "count the first position too: + 1.")),
+]
+
+
+def _diagnose_output_size(fn, cases, got, want, case):
+    """(what, hint) for a wrong output size: a typical mistake's diagnosis only when that wrong formula gives the
+    learner's answer on EVERY case (one case can agree with a formula by coincidence), else the rule."""
+    answers = []
+    for other in cases:
+        try:
+            answers.append(fn(*other))
+        except Exception:  # noqa: BLE001 (any error: the learner's formula is none of the typical ones)
+            return f"got {got}, expected {want}{case}", _SIZE
+    for formula, (what, hint) in _WRONG_SIZES:
+        if all(answer == formula(*other) for answer, other in zip(answers, cases)):
+            return f"got {got}, expected {want}{case}: {what}", hint
+    right = sum(answer == _output_size(*other) for answer, other in zip(answers, cases))
+    return f"got {got}, expected {want}{case} (right on {right} of the {len(cases)} cases)", _SIZE
 
 
 def _reference(x, W, b, stride, padding):
@@ -72,6 +92,16 @@ def _conv_cases():
     ]
 
 
+def _close(got, want, scale=None):
+    """Whether ``got`` matches ``want`` to the precision of ``got``'s dtype: float64 to rtol 1e-6 (atol 1e-8);
+    float32 (about 7 digits, and a sum of C_in*kH*kW products rounds at each step) to 1e-4 of the output's scale,
+    max |want|. ``scale`` overrides that relative tolerance."""
+    if scale is None and np.finfo(got.dtype).eps < 1e-12:
+        return np.allclose(got, want, rtol=1e-6, atol=1e-8)
+    tolerance = (1e-4 if scale is None else scale) * max(float(np.abs(want).max(initial=0.0)), 1e-12)
+    return bool(np.all(np.abs(got.astype(np.float64) - want) <= tolerance))
+
+
 @_exercise("conv2d")
 def _grade_conv2d(fn):
     single_channel_passed = False
@@ -87,18 +117,28 @@ def _grade_conv2d(fn):
         if not isinstance(got, np.ndarray) or not np.issubdtype(got.dtype, np.floating):
             raise _Wrong(f"return a float numpy array, got {type(got).__name__}{case}", _LAYOUT)
         want = _reference(x, W, b, stride, padding)
+        swapped = want.transpose(1, 0, 2, 3)
+        if got.shape != want.shape and got.shape == swapped.shape:
+            raise _Wrong(f"the output has shape {got.shape}, expected {want.shape}: the batch and channel axes are "
+                         f"swapped{case}", "return (N, C_out, H_out, W_out): W.reshape(C_out, -1) @ cols gives "
+                         "(C_out, N*H_out*W_out); reshape it to (C_out, N, H_out, W_out), then transpose(1, 0, 2, 3).")
         if got.shape != want.shape:
             raise _Wrong(f"the output has shape {got.shape}, expected {want.shape}: the output size is wrong{case}",
                          _LAYOUT)
-        if np.allclose(got, want, rtol=1e-6, atol=1e-8):
+        if _close(got, want):
             single_channel_passed |= W.shape[1] == 1
             continue
+        if want.shape[0] == want.shape[1] and _close(got, swapped):
+            raise _Wrong(f"the batch and channel axes are swapped{case}", "return (N, C_out, H_out, W_out).")
+        if np.finfo(got.dtype).eps > 1e-6 and _close(got, want, scale=1e-2):
+            raise _Wrong(f"right to about {np.finfo(got.dtype).precision} digits only: your output is "
+                         f"{got.dtype}{case}", "compute in float32 or float64 (the dtype of x).")
         flipped = _reference(x, W[:, :, ::-1, ::-1].copy(), b, stride, padding)
-        if np.allclose(got, flipped, rtol=1e-6, atol=1e-8):
+        if _close(got, flipped):
             raise _Wrong(f"that is a true convolution, with the kernel flipped{case}",
                          "deep-learning libraries compute a cross-correlation: y[n, o, i, j] = b[o] + "
                          "sum_{c,u,v} W[o, c, u, v] * xp[n, c, i*s + u, j*s + v], the kernel NOT flipped.")
-        if b is not None and np.allclose(got, _reference(x, W, None, stride, padding), rtol=1e-6, atol=1e-8):
+        if b is not None and _close(got, _reference(x, W, None, stride, padding)):
             raise _Wrong(f"the bias is missing{case}", "add b[o] to every position of output channel o.")
         if single_channel_passed and W.shape[1] > 1 and stride == 1 and padding == 0:
             raise _Wrong(f"right with one input channel, wrong with {W.shape[1]}: the channels are mixed up{case}",

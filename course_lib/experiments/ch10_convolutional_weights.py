@@ -48,9 +48,10 @@ def train_with_snapshots(model, optimizer, x, y, epochs, batch_size=128, rng=Non
     per mini-batch, ``scheduler.step()`` before each) and keep a copy of its first weight (the first conv layer's
     filters) ``snapshots_per_epoch`` times per epoch, at evenly spaced steps.
 
-    Returns a dict: ``snapshots`` (a list, [0] the initial weights), ``epochs`` (the fraction of an epoch done at
-    each snapshot, 0 first), ``loss`` (the mean training loss of the steps since the snapshot before, nan for
-    the first) and ``steps`` (the number of steps done at each snapshot).
+    Returns a dict: ``snapshots`` (a list, [0] the initial weights), ``biases`` (the first layer's biases at the
+    same moments), ``epochs`` (the fraction of an epoch done at each snapshot, 0 first), ``loss`` (the mean
+    training loss of the steps since the snapshot before, nan for the first) and ``steps`` (the number of steps
+    done at each snapshot).
     """
     epochs = as_int(epochs, "epochs", 1)
     batch_size = as_int(batch_size, "batch_size", 1)
@@ -62,7 +63,8 @@ def train_with_snapshots(model, optimizer, x, y, epochs, batch_size=128, rng=Non
         raise ValueError(f"snapshots_per_epoch ({snapshots_per_epoch}) is more than the {steps_per_epoch} steps of "
                          "an epoch")
     marks = set(np.round(np.linspace(0, steps_per_epoch, snapshots_per_epoch + 1)[1:]).astype(int).tolist())
-    snapshots, fractions, losses, steps = [model.params[0].copy()], [0.0], [float("nan")], [0]
+    snapshots, biases = [model.params[0].copy()], [model.params[1].copy()]
+    fractions, losses, steps = [0.0], [float("nan")], [0]
     recent, done = [], 0
     for epoch in range(epochs):
         order = rng.permutation(n)
@@ -77,11 +79,12 @@ def train_with_snapshots(model, optimizer, x, y, epochs, batch_size=128, rng=Non
             done += 1
             if index in marks:
                 snapshots.append(model.params[0].copy())
+                biases.append(model.params[1].copy())
                 fractions.append(epoch + index / steps_per_epoch)
                 losses.append(float(np.mean(recent)))
                 steps.append(done)
                 recent = []
-    return {"snapshots": snapshots, "epochs": fractions, "loss": losses, "steps": steps}
+    return {"snapshots": snapshots, "biases": biases, "epochs": fractions, "loss": losses, "steps": steps}
 
 
 def _check_snapshots(snapshots):
@@ -94,15 +97,31 @@ def _check_snapshots(snapshots):
     return list(snapshots)
 
 
-def filter_frame(snapshots, index, image):
+def _check_biases(biases, snapshots):
+    """``biases``: None, or one bias vector (C_out,) per snapshot."""
+    if biases is None:
+        return None
+    if isinstance(biases, np.ndarray) or not isinstance(biases, (list, tuple)) or len(biases) != len(snapshots):
+        raise TypeError(f"biases must be None or a list of one bias vector per snapshot ({len(snapshots)})")
+    c_out = snapshots[0].shape[0]
+    for i, b in enumerate(biases):
+        if np.shape(b) != (c_out,):
+            raise ValueError(f"biases[{i}] has shape {np.shape(b)}, expected ({c_out},): one bias per filter")
+    return list(biases)
+
+
+def filter_frame(snapshots, index, image, biases=None):
     """The first conv layer at snapshot ``index``: its filters and what they make of one ``image``.
 
     ``snapshots``: conv weights (C_out, C_in, kH, kW), one per snapshot ([0] the initial ones); ``image``:
-    (C_in, H, W) or (H, W) for one channel. Returns a dict: index; filters (C_out, kH, kW), channel 0 of each
-    filter; maps (C_out, H_out, W_out), ``relu(conv2d(image, W))`` without the bias (which only shifts a map);
-    norms, the L1 norm of each filter; change = ||W - W(0)|| / ||W(0)||; nothing is copied or changed.
+    (C_in, H, W) or (H, W) for one channel; ``biases``: None or the layer's bias (C_out,) at each snapshot.
+    Returns a dict: index; filters (C_out, kH, kW), channel 0 of each filter; maps (C_out, H_out, W_out), the
+    feature maps ``relu(conv2d(image, W) + b)`` as the network computes them (without ``b`` when ``biases`` is
+    None); bias (the bias used, or None); norms, the L1 norm of each filter; change = ||W - W(0)|| / ||W(0)||;
+    nothing is copied or changed.
     """
     snapshots = _check_snapshots(snapshots)
+    biases = _check_biases(biases, snapshots)
     index = as_int(index, "index", 0, len(snapshots) - 1)
     image = np.asarray(image)
     if image.ndim == 2:
@@ -111,9 +130,10 @@ def filter_frame(snapshots, index, image):
         raise ValueError(f"image must be (C_in, H, W) with C_in = {snapshots[0].shape[1]} (or (H, W)), "
                          f"got shape {image.shape}")
     W, W0 = snapshots[index], snapshots[0]
-    maps = np.maximum(conv2d(image[None].astype(W.dtype), W)[0], 0)
+    b = None if biases is None else np.asarray(biases[index], dtype=W.dtype)
+    maps = np.maximum(conv2d(image[None].astype(W.dtype), W, b)[0], 0)
     initial = float(np.linalg.norm(W0))
-    return {"index": index, "filters": W[:, 0], "maps": maps, "norms": np.abs(W).sum(axis=(1, 2, 3)),
+    return {"index": index, "filters": W[:, 0], "maps": maps, "bias": b, "norms": np.abs(W).sum(axis=(1, 2, 3)),
             "change": float(np.linalg.norm(W - W0)) / initial if initial else float("nan")}
 
 
