@@ -653,6 +653,79 @@ def confusion_of_the_classes_seen(y_true, y_pred, classes):
     return reference_confusion(y_true, y_pred, len(seen))
 
 
+def confusion_numbering_the_classes_seen(y_true, y_pred, classes):  # np.unique's codes: absent classes shift the rest
+    _, codes = np.unique(np.concatenate([y_true, y_pred]), return_inverse=True)
+    C = np.zeros((classes, classes), dtype=int)
+    np.add.at(C, (codes[:len(y_true)], codes[len(y_true):]), 1)
+    return C
+
+
+def confusion_in_floats(y_true, y_pred, classes):  # np.zeros makes float64 counts
+    C = np.zeros((classes, classes))
+    np.add.at(C, (y_true, y_pred), 1)
+    return C
+
+
+def accuracy_softmax_in_place(logits, y):  # a "stable softmax" first, in the caller's logits
+    logits -= logits.max(axis=1, keepdims=True)
+    p = np.exp(logits)
+    return float(np.mean((p / p.sum(axis=1, keepdims=True)).argmax(axis=1) == y))
+
+
+def epoch_variant(model, optimizer, x, y, batch_size, rng, *, shuffle="permutation", drop_last=False, sum_loss=False,
+                  full_batch=False, accuracy="during", loss_kind="weighted", evaluate_between=False, percent=False):
+    """train_one_epoch, right with the defaults; each keyword makes one of the usual mistakes."""
+    n = len(x)
+    order = {"permutation": lambda: rng.permutation(n), "none": lambda: np.arange(n),
+             "with replacement": lambda: rng.integers(0, n, size=n),
+             "own generator": lambda: np.random.default_rng(0).permutation(n),
+             "global": lambda: np.random.permutation(n)}[shuffle]()
+    size = n if full_batch else batch_size
+    stop = n - n % size if drop_last else n
+    losses, lengths, correct, correct_after = [], [], 0, 0
+    for start in range(0, stop, size):
+        batch = order[start:start + size]
+        logits = model.forward(x[batch])
+        loss, dlogits = nn.softmax_cross_entropy(logits, y[batch])
+        if evaluate_between:  # the running accuracy on all of x, between forward and backward
+            model.predict(x)
+        optimizer.step(model.backward(dlogits * len(batch) if sum_loss else dlogits))
+        losses.append(loss)
+        lengths.append(len(batch))
+        correct += int(np.sum(logits.argmax(axis=1) == y[batch]))
+        if accuracy == "after each step":
+            correct_after += int(np.sum(model.predict(x[batch]) == y[batch]))
+    epoch_loss = {"weighted": float(np.dot(losses, lengths) / n), "mean of means": float(np.mean(losses)),
+                  "last": losses[-1]}[loss_kind]
+    epoch_accuracy = {"during": correct / n, "after each step": correct_after / n,
+                      "after the epoch": float(np.mean(model.predict(x) == y))}[accuracy]
+    return epoch_loss, 100 * epoch_accuracy if percent else epoch_accuracy
+
+
+def epoch_shuffling_copies(model, optimizer, x, y, batch_size, rng):  # right: shuffled copies of x and y, sliced
+    order = rng.permutation(len(x))
+    xs, ys = x[order], y[order]
+    total, correct = 0.0, 0
+    for start in range(0, len(x), batch_size):
+        xb, yb = xs[start:start + batch_size], ys[start:start + batch_size]
+        logits = model.forward(xb)
+        loss, dlogits = nn.softmax_cross_entropy(logits, yb)
+        optimizer.step(model.backward(dlogits))
+        total, correct = total + loss * len(yb), correct + int(np.sum(logits.argmax(axis=1) == yb))
+    return total / len(x), correct / len(x)
+
+
+def epoch_with_train_step(model, optimizer, x, y, batch_size, rng):  # right: an index array shuffled, train_step
+    from course_lib.train import train_step
+
+    order = np.arange(len(x))
+    rng.shuffle(order)
+    steps = [train_step(model, optimizer, x[order[i:i + batch_size]], y[order[i:i + batch_size]])
+             for i in range(0, len(x), batch_size)]
+    sizes = [len(order[i:i + batch_size]) for i in range(0, len(x), batch_size)]
+    return sum(s.loss * k for s, k in zip(steps, sizes)) / len(x), sum(s.correct for s in steps) / len(x)
+
+
 WRONG_CH08 = {
     "accuracy_from_logits": [
         (lambda logits, y: 100 * np.mean(logits.argmax(axis=1) == y), "a percentage"),
@@ -669,9 +742,44 @@ WRONG_CH08 = {
         (lambda t, p, k: reference_confusion(t, p, k) / len(t), "you returned fractions"),
         (lambda t, p, k: np.histogram2d(t, p, bins=k)[0], "expected [[3, 2, 0, 0]"),
         (lambda t, p, k: reference_confusion(t, p, k)[:, :-1], "result has shape (4, 3)"),
+        (confusion_in_floats, "stored as float64 numbers"),  # float counts where integers are asked
+        (confusion_numbering_the_classes_seen, "numbered in the order seen"),  # class 0 absent: rows shift
+        (lambda t, p, k: np.bincount(t * k + p).reshape(k, k), "could not reshape its counts to (4, 4)"),  # no
+    ],  # minlength: the absent last class has no counts
+    "train_one_epoch": [
+        (functools.partial(epoch_variant, shuffle="none"), "no shuffle"),  # batches in the order of x
+        (functools.partial(epoch_variant, drop_last=True), "the last, smaller batch of 3 examples is missing"),
+        (functools.partial(epoch_variant, sum_loss=True), "those of the summed loss"),  # dlogits * batch size
+        (functools.partial(epoch_variant, full_batch=True), "one optimizer step for the whole epoch"),
+        (functools.partial(epoch_variant, accuracy="after the epoch"),  # evaluation after training, as the
+         "the trained model's, measured on x after the epoch"),  # epoch's training accuracy
+        (functools.partial(epoch_variant, accuracy="after each step"), "measured on each batch after its step"),
+        (functools.partial(epoch_variant, evaluate_between=True),  # an evaluation between forward and backward
+         "a forward pass on other data between them"),  # replaces the batch's cache: backward fails
+        (functools.partial(epoch_variant, loss_kind="mean of means"), "the mean of the batch means"),
+        (functools.partial(epoch_variant, loss_kind="last"), "the last batch's"),
+        (functools.partial(epoch_variant, percent=True), "is a percentage"),
+        (functools.partial(epoch_variant, shuffle="with replacement"), "trained on twice"),  # rng.integers
+        (functools.partial(epoch_variant, shuffle="own generator"), "generators of different seeds"),
+        (functools.partial(epoch_variant, shuffle="global"), "generators of the same seed gave different"),
     ],
 }
+WRONG_CH08["accuracy_from_logits"] += [
+    (lambda logits, y: np.mean(logits[np.arange(len(y)), y] == logits.max(axis=1)),  # "is the true logit the
+     "a tie counted as right"),  # largest?": a tie counts as right whichever tied class is true
+    (accuracy_softmax_in_place, "your function changed logits"),  # logits -= max: the caller's logits
+    (lambda logits, y: np.mean(logits.shape[1] - 1 - logits[:, ::-1].argmax(axis=1) == y),  # the last of the
+     "you predicted the last of the tied classes"),  # tied classes: another tie order than the prompt's
+]
 WRONG.update(WRONG_CH08)
+
+
+@pytest.mark.parametrize("right", [functools.partial(epoch_variant), epoch_shuffling_copies, epoch_with_train_step],
+                         ids=["loop", "shuffled copies", "rng.shuffle and train_step"])
+def test_train_one_epoch_accepts_other_right_forms(right):
+    """Another valid use of rng, shuffled copies of the data, the library's train_step: all right."""
+    result = grade("train_one_epoch", right)
+    assert result.passed, result.message
 
 
 def test_accuracy_from_logits_accepts_softmax_first_and_labels_as_lists():
@@ -711,6 +819,80 @@ def shuffled_column(x, feature, permutation):
     return shuffled
 
 
+def tied_grad_relu_mask_in_place(x, h, dz, dx_hat):  # applies the ReLU's derivative to dz again, in the caller's dz
+    dz *= h > 0
+    return x.T @ dz + dx_hat.T @ h
+
+
+def freeze_variant(*, held="trainable", zero_grads=False, restore=False, unfreeze=True, shift=0, fresh_each_step=False,
+                   reinit_head=False, new_network=False, sum_loss=False, keep_head_optimizer=False):
+    """freeze_then_fine_tune, right with the defaults; each keyword makes one of the usual mistakes. ``held``: which
+    parameters the frozen phase's optimizer holds: "trainable" (params[2:]), "all" (with zero_grads: the zeroed-
+    gradient freeze), "head frozen" (all but the last layer's), "b1 forgotten" (params[1:]), "only the head"."""
+    def freeze_then_fine_tune(model, make_optimizer, x, y, batches, frozen_steps):
+        if new_network:  # a new network with the reused layer: the model given is never trained
+            from course_lib.transfer import reuse_layers
+
+            model = reuse_layers(model, model.sizes, n_layers=1, rng=0)
+        n = len(model.params)
+        if reinit_head:  # "a new head for the new task": the model given already has one
+            model.params[2][...] = np.random.default_rng(0).normal(0.0, math.sqrt(2 / model.sizes[1]),
+                                                                    model.params[2].shape)
+        first = {"trainable": list(range(2, n)), "all": list(range(n)), "head frozen": list(range(n - 2)),
+                 "b1 forgotten": list(range(1, n)), "only the head": [n - 2, n - 1]}[held]
+        held_now = first
+        optimizer = make_optimizer([model.params[i] for i in first])
+        frozen_copies = [model.params[0].copy(), model.params[1].copy()]
+        losses = []
+        for t, batch in enumerate(batches):
+            if unfreeze and (t == frozen_steps + shift or (fresh_each_step and t > frozen_steps)):
+                held_now = [0, 1] if keep_head_optimizer else list(range(n))
+                new = make_optimizer([model.params[i] for i in held_now])
+                optimizers = [(optimizer, first), (new, held_now)] if keep_head_optimizer else [(new, held_now)]
+            elif t == 0:
+                optimizers = [(optimizer, first)]
+            loss, dlogits = nn.softmax_cross_entropy(model.forward(x[batch]), y[batch])
+            grads = model.backward(dlogits * len(batch) if sum_loss else dlogits)
+            if zero_grads and t < frozen_steps:
+                grads[0][...], grads[1][...] = 0.0, 0.0
+            for opt, indices in optimizers:
+                opt.step([grads[i] for i in indices])
+            if restore and t < frozen_steps:  # W1, b1 put back after each step: unchanged, but held
+                model.params[0][...], model.params[1][...] = frozen_copies
+            losses.append(loss)
+        return losses
+
+    return freeze_then_fine_tune
+
+
+def freeze_with_the_library(model, make_optimizer, x, y, batches, frozen_steps):  # right: trainable_params, train_step
+    from course_lib.train import train_step
+    from course_lib.transfer import trainable_params
+
+    indices, params = trainable_params(model, frozen=[0])
+    optimizer, losses = make_optimizer(params), []
+    for t, batch in enumerate(batches):
+        if t == frozen_steps:
+            indices, optimizer = list(range(len(model.params))), make_optimizer(model.params)
+        losses.append(train_step(model, optimizer, x[batch], y[batch], trainable=indices).loss)
+    return losses
+
+
+def freeze_by_feature_extraction(model, make_optimizer, x, y, batches, frozen_steps):  # right: layer 0's output once
+    features = model.layer_output(x, 1)
+    head = nn.MLP(model.sizes[1:], dtype="float64")
+    head.params = model.params[2:]  # the same arrays: training the head trains the model
+    optimizer, losses = make_optimizer(head.params), []
+    for t, batch in enumerate(batches):
+        net, inputs = (head, features) if t < frozen_steps else (model, x)
+        if t == frozen_steps:
+            optimizer = make_optimizer(model.params)
+        loss, dlogits = nn.softmax_cross_entropy(net.forward(inputs[batch]), y[batch])
+        optimizer.step(net.backward(dlogits))
+        losses.append(loss)
+    return losses
+
+
 WRONG_CH09 = {
     "tied_weight_grad": [
         (lambda x, h, dz, dx_hat: x.T @ dz, "only the encoder's gradient"),
@@ -733,8 +915,37 @@ WRONG_CH09 = {
         (lambda predict, x, y, f, rng: predict(x) != predict(shuffled_column(x, f, rng.permutation(len(x)))),
          "return one number"),
     ],
+    "freeze_then_fine_tune": [
+        (freeze_variant(held="all", zero_grads=True), "changed during the frozen phase"),  # zeroed gradients: decay
+        (freeze_variant(held="all", zero_grads=True, restore=True),  # zeroed and restored: the optimizer's state
+         "stayed unchanged, but the optimizer of the frozen phase held them"),  # for W1, b1 (AdamW's t) goes stale
+        (freeze_variant(held="head frozen"), "you froze the wrong layer"),  # the head frozen, W1 trained
+        (freeze_variant(held="b1 forgotten"), "b1 changed during the frozen phase"),  # W1 frozen, b1 not
+        (freeze_variant(held="only the head"), "W2, b2 did not train: only layer 0"),  # 3 layers: froze all but head
+        (freeze_variant(unfreeze=False), "W1 never trained"),  # never unfrozen
+        (freeze_variant(shift=1), "1 frozen step(s) too many"),  # off by one: t > frozen_steps
+        (freeze_variant(shift=-1), "1 frozen step(s) too few"),  # off by one: t == frozen_steps - 1
+        (freeze_variant(fresh_each_step=True), "a new one every step"),  # make_optimizer inside the loop
+        (freeze_variant(keep_head_optimizer=True), "several optimizers stepped"),  # the head's + one for W1, b1
+        (freeze_variant(reinit_head=True), "the head was re-initialized"),  # a new head over the given one
+        (freeze_variant(new_network=True), "did not train the model you were given"),  # reuse_layers: a new net
+        (freeze_variant(sum_loss=True), "those of the summed loss"),  # dlogits * batch size
+    ],
 }
+WRONG_CH09["tied_weight_grad"] += [
+    (lambda x, h, dz, dx_hat: (x.T @ dz + dx_hat.T @ h) / len(x), "you divided by the batch size"),  # a mean
+    (lambda x, h, dz, dx_hat: x.T @ (dz * (h > 0)) + dx_hat.T @ h, "multiplied dz by the ReLU's derivative"),
+    (tied_grad_relu_mask_in_place, "your function changed its input dz"),  # dz *= h > 0: the caller's dz
+]
 WRONG.update(WRONG_CH09)
+
+
+@pytest.mark.parametrize("right", [freeze_variant(), freeze_with_the_library, freeze_by_feature_extraction],
+                         ids=["loop", "trainable_params and train_step", "feature extraction"])
+def test_freeze_then_fine_tune_accepts_other_right_forms(right):
+    """The library's trainable_params and train_step, or the frozen layer's output computed once: the same run."""
+    result = grade("freeze_then_fine_tune", right)
+    assert result.passed, result.message
 
 
 # --------------------------------------------------------------------------------------------------
@@ -976,6 +1187,7 @@ WRONG_CH04_06 = {
         (soft_threshold_in_place, "your function changed w"),  # zeroes and shrinks the caller's w
         (lambda w, t: np.maximum(w - t, 0), "negative weights were all set to 0"),  # ReLU-style, one-sided
         (lambda w, t: np.sign(w).ravel() * np.maximum(np.abs(w).ravel() - t, 0), "result has shape (6,)"),  # flattens
+        (lambda w, t: np.sign(w) * np.maximum(np.abs(w) - t, 1e-12), "near 0 but not exactly 0"),  # leaves 1e-12
     ],
 }
 for _name, _cases in WRONG_CH04_06.items():
@@ -1010,7 +1222,7 @@ def test_main_exercises_of_chapters_04_to_06_accept_other_right_forms(name, righ
 
 def gradual_variant(*, schedule="cubic", mask_grads=True, rezero=True, at_once=False, stop_short=False,
                     one_based=False, per_layer=False, replace_arrays=False, steps_short=False, prune_after=False,
-                    flip_masks=False):
+                    flip_masks=False, prune_mid=False):
     """Zhu & Gupta's gradual pruning loop, right, or with one of the usual mistakes (keyword flags)."""
     from course_lib.pruning import global_magnitude_prune
 
@@ -1040,10 +1252,12 @@ def gradual_variant(*, schedule="cubic", mask_grads=True, rezero=True, at_once=F
         masks, sparsity = [np.ones(W.shape, dtype=bool) for W in model.weights], 0.0
         for t, batch in enumerate(batches[:-1] if steps_short else batches, start=1 if one_based else 0):
             s = target(t + 1 if prune_after else t, s_f, t0, n, dt, sparsity)
-            if s is not None and not prune_after:
+            if s is not None and not prune_after and not prune_mid:
                 sparsity, masks = s, prune(model, s)
             _, dlogits = nn.softmax_cross_entropy(model.forward(x[batch]), y[batch])
             grads = model.backward(dlogits)
+            if s is not None and prune_mid:  # wrong: pruned after the forward pass, the new mask on the gradients
+                sparsity, masks = s, prune(model, s)
             if mask_grads:
                 grads = [g * masks[i // 2] if i % 2 == 0 else g for i, g in enumerate(grads)]
             optimizer.step(grads)
@@ -1095,6 +1309,7 @@ WRONG_CH07 = {
         (gradual_variant(per_layer=True), "smallest |w| in the whole network"),  # per-layer, not global
         (gradual_variant(replace_arrays=True), "no longer the arrays the optimizer updates"),  # params[i] = W * m
         (gradual_variant(flip_masks=True), "masks[0] is not the final mask"),  # True = pruned
+        (gradual_variant(prune_mid=True), "pruned after the forward pass"),  # forward and backward on the old mask
     ],
     "prune_mask": [
         (prune_mask_ties_last_first, "ties broken in another order"),  # the last of equal |w| pruned first
@@ -1304,3 +1519,101 @@ def test_numpy_shape_errors_become_one_course_message(name, wrong, given, numpy_
 def test_other_value_errors_stay_as_they_were():
     message = grade("dense_forward", raiser(ValueError("bad shape"))).message
     assert "your function raised ValueError: bad shape" in message and "the shapes do not fit" not in message
+
+
+# --------------------------------------------------------------------------------------------------
+# chapter 10: conv_output_size and the main exercise conv2d (im2col); typical wrong answers
+# --------------------------------------------------------------------------------------------------
+
+
+def conv2d_variant(flip=False, patch_order="cuv", rounding="floor", bias=True, pad="both"):
+    """The reference im2col conv2d with one typical mistake: ``flip`` the kernel (a true convolution),
+    ``patch_order="uvc"`` (patches flattened channel-last, W flattened channel-first: channels mixed up),
+    ``rounding="ceil"`` (an output size rounded up), ``bias=False`` (b ignored), ``pad="one side"``."""
+    def conv2d(x, W, b, stride, padding):
+        N, C_in, H, Wd = x.shape
+        C_out, _, kH, kW = W.shape
+        size = (lambda n, k: -(-(n + 2 * padding - k) // stride) + 1) if rounding == "ceil" else (
+            lambda n, k: (n + 2 * padding - k) // stride + 1)
+        H_out, W_out = size(H, kH), size(Wd, kW)
+        widths = (padding, padding) if pad == "both" else (0, 2 * padding)
+        xp = np.pad(x, ((0, 0), (0, 0), widths, widths))
+        xp = np.pad(xp, ((0, 0), (0, 0), (0, kH + stride), (0, kW + stride)))  # room for a rounded-up size
+        K = W[:, :, ::-1, ::-1] if flip else W
+        cols = np.empty((C_in, kH, kW, N, H_out, W_out))
+        for u in range(kH):
+            for v in range(kW):
+                cols[:, u, v] = xp[:, :, u:u + stride * H_out:stride, v:v + stride * W_out:stride].transpose(1, 0, 2, 3)
+        if patch_order == "uvc":
+            cols = cols.transpose(1, 2, 0, 3, 4, 5)
+        y = K.reshape(C_out, -1) @ cols.reshape(C_in * kH * kW, -1)
+        if bias and b is not None:
+            y = y + b[:, None]
+        return y.reshape(C_out, N, H_out, W_out).transpose(1, 0, 2, 3)
+
+    return conv2d
+
+
+def conv2d_padding_in_place(x, W, b, stride, padding):  # normalizes the caller's images first: x /= x.std()
+    x /= x.std()
+    return conv2d_variant()(x, W, b, stride, padding)
+
+
+WRONG_CH10 = {
+    "conv_output_size": [
+        (lambda size, kernel, stride, padding: math.ceil((size + 2 * padding - kernel) / stride) + 1,
+         "that rounds up"),  # ceil where the floor belongs
+        (lambda size, kernel, stride, padding: (size + 2 * padding - kernel) // stride, "one too few"),  # no + 1
+        (lambda size, kernel, stride, padding: (size + padding - kernel) // stride + 1,
+         "padding counts on both sides (2p)"),  # p zeros on one side only
+        (lambda size, kernel, stride, padding: (size + 2 * padding - kernel + 1) // stride,
+         "expected 4 (size=10, kernel=4, stride=3, padding=2) (right on 5 of the 7 cases)"),  # no padding diagnosis
+        (lambda size, kernel, stride, padding: (size + 2 * padding - kernel) / stride + 1,
+         "a size must be an int"),  # true division: a float, even when it is whole
+    ],
+    "conv2d": [
+        (conv2d_variant(flip=True), "a true convolution, with the kernel flipped"),  # signal processing's convolution
+        (conv2d_variant(rounding="ceil"), "the output size is wrong"),  # windows that stick out counted
+        (conv2d_variant(patch_order="uvc"), "the channels are mixed up"),  # patch (u, v, c), W rows (c, u, v)
+        (conv2d_variant(bias=False), "the bias is missing"),
+        (conv2d_variant(pad="one side"), "wrong values with stride 2 and padding 1"),  # 2p zeros at the end only
+        (conv2d_padding_in_place, "your function changed its input"),  # x modified in place
+        (lambda x, W, b, stride, padding: conv2d_variant()(x, W, b, stride, padding).transpose(1, 0, 2, 3),
+         "the batch and channel axes are swapped"),  # (C_out, N, H_out, W_out)
+    ],
+}
+for _name, _cases in WRONG_CH10.items():
+    WRONG.setdefault(_name, []).extend(_cases)
+
+
+# WRONG_CH10's cases join WRONG after test_typical_wrong_answers_fail_with_a_reason was parametrized: they run here
+@pytest.mark.parametrize(
+    "name, wrong, expected", [(name, f, message) for name, group in WRONG_CH10.items() for f, message in group],
+)
+def test_chapter_10_wrong_answers_fail_with_a_reason(name, wrong, expected):
+    test_typical_wrong_answers_fail_with_a_reason(name, wrong, expected)
+
+
+def conv2d_by_loops(x, W, b, stride, padding):
+    """A right answer without im2col: the formula, one output position at a time (the grader accepts it)."""
+    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    C_out, _, kH, kW = W.shape
+    H_out, W_out = (xp.shape[2] - kH) // stride + 1, (xp.shape[3] - kW) // stride + 1
+    y = np.zeros((x.shape[0], C_out, H_out, W_out))
+    for i in range(H_out):
+        for j in range(W_out):
+            patch = xp[:, :, i * stride:i * stride + kH, j * stride:j * stride + kW]
+            y[:, :, i, j] = np.einsum("ncuv,ocuv->no", patch, W)
+    return y if b is None else y + b[None, :, None, None]
+
+
+def test_conv2d_accepts_other_right_forms():
+    assert grade("conv2d", conv2d_by_loops).passed
+    assert grade("conv2d", conv2d_variant()).passed
+    from course_lib.conv import conv2d as reference  # a right answer computed in float32: rounding, not a mistake
+
+    def in_float32(x, W, b, stride, padding):
+        b = None if b is None else b.astype(np.float32)
+        return reference(x.astype(np.float32), W.astype(np.float32), b, stride=stride, padding=padding)
+
+    assert grade("conv2d", in_float32).passed

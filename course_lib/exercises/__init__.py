@@ -32,8 +32,9 @@ from .ch04_momentum import check_momentum_update, check_nesterov_step, check_opt
 from .ch05_adam import check_adamw_step, check_bias_correction, check_rmsprop_update
 from .ch06_regularization import check_l2_penalty, check_proximal_l1_step, check_soft_threshold
 from .ch07_pruning import check_gradual_prune_loop, check_prune_mask, check_symmetric_quantize
-from .ch08_mnist import check_accuracy_from_logits, check_confusion_matrix
-from .ch09_weights_in_practice import check_permutation_drop, check_tied_weight_grad
+from .ch08_mnist import check_accuracy_from_logits, check_confusion_matrix, check_train_one_epoch
+from .ch09_weights_in_practice import check_freeze_then_fine_tune, check_permutation_drop, check_tied_weight_grad
+from .ch10_convolutional_weights import check_conv2d, check_conv_output_size
 
 __all__ = ["Result", "grade", "EXERCISES", "check_dense_forward", "check_dense_backward",
            "check_xavier_std", "check_he_normal", "check_truncated_normal", "check_stable_softmax",
@@ -45,3 +46,5 @@ __all__ += ["check_train_two_layer", "check_kaiming_normal", "check_sgd_epochs",
             "check_train_and_count_dead"]  # main exercises, ch. 00-03
 __all__ += ["check_nesterov_step", "check_adamw_step", "check_proximal_l1_step"]  # main exercises, ch. 04-06
 __all__ += ["check_gradual_prune_loop"]  # the main exercise of chapter 07
+__all__ += ["check_train_one_epoch", "check_freeze_then_fine_tune"]  # the main exercises of chapters 08, 09
+__all__ += ["check_conv_output_size", "check_conv2d"]  # chapter 10 (check_conv2d: its main exercise)
