@@ -101,16 +101,18 @@ PUBLIC_NAMES = {  # what course_lib.data exposed as a single module (data.py), b
     "MNISTFileError", "MNISTChecksumError", "MNISTNotFoundError", "MNISTDownloadError",
     "MNIST_MIRRORS", "MNIST_FILES", "MNIST_SHA256", "MNIST_COUNTS",
 }
+SPLIT_NAMES = ["validation_split", "MNIST_VALIDATION_SIZE", "MNIST_VALIDATION_SEED"]  # added since, in split.py
 ALL = ["moons", "circles", "spirals", "xor", "shifted_blobs", "load_mnist", "fetch_mnist", "mnist_cache_dir",
        "MNISTFileError", "MNISTChecksumError", "MNISTNotFoundError", "MNISTDownloadError"]
 
 
 def test_the_package_exposes_the_same_names_as_the_old_module():
-    from course_lib.data import mnist, toy
+    from course_lib.data import mnist, split, toy
 
-    assert data.__all__ == ALL
-    public = {name for name in vars(data) if not name.startswith("_")} - {"mnist", "toy"}  # minus the submodules
-    assert public == PUBLIC_NAMES
+    assert data.__all__ == ALL + SPLIT_NAMES
+    public = {name for name in vars(data) if not name.startswith("_")} - {"mnist", "toy", "split"}  # the submodules
+    assert public == PUBLIC_NAMES | set(SPLIT_NAMES)
+    assert all(getattr(data, name) is getattr(split, name) for name in SPLIT_NAMES)
     for name in PUBLIC_NAMES:  # the same objects as in the module that defines them
         assert getattr(data, name) is getattr(mnist if hasattr(mnist, name) else toy, name)
     # chapter 08 shows this one: show_source(data._read_verified)
