@@ -6,7 +6,7 @@ Usage:  python benchmarks/mnist_accuracy.py                 the grid on validati
         python benchmarks/mnist_accuracy.py --retrain-all   also retrain on all 60,000 images and report test
         python benchmarks/mnist_accuracy.py --grid-only --lrs 0.007 --schedules cosine   more grid points only
 
-Protocol (the test set is touched once, for the chosen recipe's report; Goodfellow et al. 2016, §5.3.1, §7.8):
+Protocol (the test set is touched once, for the chosen recipe's report; Goodfellow et al. 2016, §5.3, §7.8):
     1. ``course_lib.data.validation_split`` carves the course's fixed 10,000 validation images out of MNIST's
        60,000 training images (seed 0); the models train on the other 50,000.
     2. The grid, every recipe over seeds 0, 1, 2, scored by the validation accuracy after the last epoch:
@@ -33,8 +33,10 @@ after epoch 5 / 8 / 10, means over seeds 0-2, then after epoch 10 as mean ± sam
     lr 0.005 constant  97.09% / 97.31% / 97.34%   97.34% ± 0.02% [97.32%-97.36%]
     lr 0.007 cosine    97.67% / 98.03% / 98.08%   98.08% ± 0.08% [97.99%-98.14%]   (``--grid-only --lrs 0.007
                        --schedules cosine``: 0.005 sat at the grid's edge; a run at 0.01 was stopped unfinished)
-    The validation curves flatten by epoch 8-10 (0.005 cosine: +0.06 points from epoch 8 to 10, one std), so
-    15 epochs were not tried.
+    The validation curves flatten by epoch 8-10 (0.005 cosine: +0.06 points from epoch 8 to 10, one std), but a
+    cosine schedule flattens them by construction (its steps shrink to 0), so a longer schedule was checked
+    outside this grid: lr 0.005 annealed to 0 over 15 epochs, seeds 0-2, 98.13% ± 0.03% on validation against
+    98.12% ± 0.06% over 10 epochs. No gain: 10 epochs stay.
 Final report, lr 0.005 cosine trained on the 50,000, seeds 0-4 (validation / test):
     98.12/98.18, 98.06/98.36, 98.17/98.28, 97.97/98.18, 98.06/98.13%
     test accuracy 98.23% ± 0.09% (sample std, ddof=1) [98.13%-98.36%]: meets the target >= 98.2% (narrowly)
@@ -44,7 +46,10 @@ Final report, lr 0.005 cosine trained on the 50,000, seeds 0-4 (validation / tes
     grid's first three models took under 45 s). The full run (grid, final report and --retrain-all) took 79
     minutes under that load; ``--quick`` trains 5 models.
 The previous version of this file chose lr 0.003 cosine by TEST accuracy (seeds 0-4 on all 60,000 images:
-98.24-98.37%); chapter 08 quoted one seed, 98.4%, above that range. Those figures are withdrawn.
+98.24-98.37%, mean 98.29%); chapter 08 quoted one more run of it, 98.4% to one decimal, a draw near the top of
+that spread (seed noise, not a measured selection bias). Those figures are withdrawn. No inflation from choosing
+on test is visible here: the validation-chosen recipe retrained on all 60,000 (--retrain-all, 98.35% ± 0.03%)
+scores above the test-chosen one; choosing on test is still the mistake the protocol avoids.
 MNIST comes from ``course_lib.data.load_mnist`` (``COURSE_DATA_DIR``, else the course's shared copy next to
 the repository, else the cache/download).
 """

@@ -1,11 +1,17 @@
-"""Chapter 08's evidence: class templates, the most confident mistakes, and the expected pre-activation std
-(course_lib.experiments.ch08_mnist)."""
+"""Chapter 08's evidence: class templates, the most confident mistakes, the expected pre-activation std and the
+first-layer weights training never moved (course_lib.experiments.ch08_mnist)."""
 
 import numpy as np
 import pytest
 
-from course_lib.experiments.ch08_mnist import class_templates, expected_preactivation_std, most_confident_mistakes
-from course_lib.nn import MLP
+from course_lib.experiments.ch08_mnist import (
+    class_templates,
+    expected_preactivation_std,
+    frozen_first_layer_weights,
+    most_confident_mistakes,
+)
+from course_lib.nn import MLP, softmax_cross_entropy
+from course_lib.optim import Adam
 
 
 def test_a_template_dotted_with_an_image_is_the_linear_networks_logit():
@@ -92,3 +98,56 @@ def test_expected_preactivation_std_of_standardized_inputs_under_he_is_sqrt_2():
 def test_bad_template_and_std_arguments(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_frozen_weights_are_those_of_never_lit_pixels_and_of_units_that_never_fire():
+    rng = np.random.default_rng(0)
+    x = rng.random((40, 6))
+    x[:, 0] = 0.0       # pixel 0: never lit
+    x[1:, 1] = 0.0      # pixel 1: lit in one image only
+    net = MLP([6, 4, 3], rng=1, dtype="float64")
+    net.biases[0][:] = 5.0     # units 0-2 fire on every image
+    net.biases[0][3] = -100.0  # unit 3 never fires
+    W1_start = net.weights[0].copy()
+    optimizer = Adam(net.params, lr=0.01)
+    y = rng.integers(0, 3, size=40)
+    for _ in range(20):
+        _, dlogits = softmax_cross_entropy(net.forward(x), y)
+        optimizer.step(net.backward(dlogits))
+    result = frozen_first_layer_weights(W1_start, net.weights[0], x, net.layer_output(x, 1),
+                                        edges=(0, 1, 2, 10))
+    np.testing.assert_array_equal(result["dead"], [False, False, False, True])
+    np.testing.assert_array_equal(result["lit_counts"][:2], [0, 1])
+    assert result["frozen"][0].all() and result["frozen"][:, 3].all()   # no gradient, no Adam step
+    assert not result["frozen"][2:, :3].any()                          # lit often, live units: all moved
+    labels = [row[0] for row in result["rows"]]
+    assert labels == ["0", "1", "2-9", "more than 9"]
+    assert result["rows"][0][1:] == (1, 3, 1)         # pixel 0: frozen on the 3 live units and the dead one
+    assert result["rows"][3][1:] == (4, 0, 4)         # pixels 2-5 (lit in 40 images): frozen only on the dead unit
+    assert sum(live + dead for _, _, live, dead in result["rows"]) == result["frozen"].sum()
+
+
+def test_a_unit_that_died_after_moving_is_dead_but_not_frozen():
+    W1_start = np.zeros((3, 2))
+    W1_end = np.array([[0.5, 0.0], [0.0, -0.2], [0.1, 0.0]])   # unit 1 moved on pixel 1, then died
+    x = np.ones((5, 3))
+    hidden = np.zeros((5, 2))
+    hidden[:, 0] = 1.0
+    result = frozen_first_layer_weights(W1_start, W1_end, x, hidden)
+    np.testing.assert_array_equal(result["dead"], [False, True])
+    assert result["rows"][-1] == ("more than 1,000", 0, 0, 0)
+    assert result["rows"][1] == ("1-10", 3, 1, 2)   # pixels lit in 5 images: one frozen weight live, two dead
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"W1_end": np.zeros((3, 3))}, "must have one shape"),
+    ({"x": np.zeros((5, 4))}, "x must be"),
+    ({"hidden": np.zeros((4, 2))}, "hidden must be"),
+    ({"edges": (1, 10)}, "edges must increase from 0"),
+    ({"edges": (0, 10, 10)}, "edges must increase from 0"),
+])
+def test_bad_frozen_weight_arguments_name_the_argument(kwargs, message):
+    arguments = {"W1_start": np.zeros((3, 2)), "W1_end": np.zeros((3, 2)), "x": np.zeros((5, 3)),
+                 "hidden": np.zeros((5, 2)), **kwargs}
+    with pytest.raises(ValueError, match=message):
+        frozen_first_layer_weights(**arguments)

@@ -1,6 +1,7 @@
 """Chapter 08 (MNIST): snapshots of the first layer's weights during training, the numbers behind
 ``widgets.first_layer_explorer``; the class templates of a one-hidden-layer network, its most confident
-mistakes, and the pre-activation scale that an initialization gives on inputs that are not standardized."""
+mistakes, the first-layer weights that training never moved, and the pre-activation scale that an
+initialization gives on inputs that are not standardized."""
 
 import math
 
@@ -9,7 +10,7 @@ import numpy as np
 from .._checks import as_float, as_int
 
 __all__ = ["first_layer_frame", "FIRST_LAYER_BINS", "class_templates", "most_confident_mistakes",
-           "expected_preactivation_std"]
+           "expected_preactivation_std", "frozen_first_layer_weights", "PIXEL_USE_EDGES"]
 
 FIRST_LAYER_BINS = 80  # histogram bins, over [-m, m] with m the largest |w| of all snapshots
 
@@ -160,3 +161,50 @@ def expected_preactivation_std(x, weight_std):
     weight_std = as_float(weight_std, "weight_std", nonnegative=True)
     mean_square = float(np.mean(np.square(x, dtype=np.float64)))
     return math.sqrt(x.shape[1] * weight_std**2 * mean_square)
+
+
+PIXEL_USE_EDGES = (0, 1, 11, 101, 1001)  # pixels lit in 0, 1-10, 11-100, 101-1,000, more than 1,000 images
+
+
+def frozen_first_layer_weights(W1_start, W1_end, x, hidden, edges=PIXEL_USE_EDGES):
+    """Where the first-layer weights that training left exactly at their initial value sit.
+
+    ``W1[i, j]`` gets the gradient ``sum_n x[n, i] dz[n, j]`` (``dW1 = x.T @ dz``): 0 unless pixel i is lit
+    (``x[n, i] != 0``) in an image on which unit j fires (ReLU: dz is 0 where the unit is off). Adam's step for a
+    weight whose gradients were all 0 is 0, so such a weight keeps its initial value. Two reasons, told apart here:
+    pixel i is lit in few images, or unit j is dead at the end (fires on none of ``x``; a unit that died during
+    training moved before it died, so only part of its weights are frozen).
+
+    ``W1_start``, ``W1_end``: (fan_in, units) before and after training; ``x``: (n, fan_in) the training inputs;
+    ``hidden``: (n, units) the trained network's hidden activations on x (after the ReLU). ``edges``: increasing
+    lower bounds of the pixel-use bins (images lighting the pixel), the first one 0.
+
+    Returns a dict: frozen (bool, fan_in x units), lit_counts (images lighting each pixel), dead (bool per unit:
+    fires on no image of x), and rows, one per bin: (label, e.g. "11-100", pixels in the bin, frozen weights of
+    live units on them, frozen weights of dead units on them).
+    """
+    W1_start, W1_end = _float_matrix(W1_start, "W1_start"), _float_matrix(W1_end, "W1_end")
+    if W1_start.shape != W1_end.shape:
+        raise ValueError(f"W1_start {W1_start.shape} and W1_end {W1_end.shape} must have one shape")
+    x, hidden = np.asarray(x), np.asarray(hidden)
+    if x.ndim != 2 or x.shape[1] != W1_start.shape[0]:
+        raise ValueError(f"x must be (n, {W1_start.shape[0]}), one row per training input, got shape {x.shape}")
+    if hidden.shape != (len(x), W1_start.shape[1]):
+        raise ValueError(f"hidden must be ({len(x)}, {W1_start.shape[1]}), the hidden activations on x, "
+                         f"got shape {hidden.shape}")
+    edges = [as_int(e, "edges entries", 0) for e in edges]
+    if not edges or edges[0] != 0 or any(b <= a for a, b in zip(edges, edges[1:])):
+        raise ValueError(f"edges must increase from 0, got {edges}")
+    frozen = W1_end == W1_start
+    lit_counts = np.count_nonzero(x, axis=0)
+    dead = ~(hidden > 0).any(axis=0)
+    rows = []
+    for low, high in zip(edges, edges[1:] + [None]):  # high: the next bin's lower bound
+        if high is None:
+            label, pixels = f"more than {low - 1:,}", lit_counts >= low
+        else:
+            label = f"{low:,}" if high == low + 1 else f"{low:,}-{high - 1:,}"
+            pixels = (lit_counts >= low) & (lit_counts < high)
+        in_bin = frozen[pixels]
+        rows.append((label, int(pixels.sum()), int(in_bin[:, ~dead].sum()), int(in_bin[:, dead].sum())))
+    return {"frozen": frozen, "lit_counts": lit_counts, "dead": dead, "rows": rows}
