@@ -41,7 +41,6 @@ if __name__ == "__main__":  # the thread count must be set before numpy (OpenBLA
         elif arg.startswith("--threads="):
             os.environ["OPENBLAS_NUM_THREADS"] = arg.split("=", 1)[1]
 
-import resource  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 import tracemalloc  # noqa: E402
@@ -55,34 +54,13 @@ SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist"  # the verified copy CI
 if "COURSE_DATA_DIR" not in os.environ and SHARED_MNIST.is_dir():
     os.environ["COURSE_DATA_DIR"] = str(SHARED_MNIST)
 
+from mlp_epoch import load_data, rss_mib  # noqa: E402  (the same data and memory probe as the MLP's benchmark)
+
 from course_lib.cnn import CNN  # noqa: E402
 from course_lib.nn import softmax_cross_entropy  # noqa: E402
 from course_lib.optim import Adam  # noqa: E402
 
-BATCH_SIZE, KERNEL, N_TRAIN = 128, 5, 60000
-
-
-def rss_mib():
-    """Peak resident set size of this process so far, in MiB (ru_maxrss is in KiB on Linux)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def load_data(which):
-    """(x, y, description): 60000 float32 images of 784 pixels and their labels (random ones if MNIST is absent:
-    the timing does not depend on the values)."""
-    if which in ("auto", "mnist"):
-        try:
-            from course_lib.data import load_mnist
-
-            (x, y), _ = load_mnist(download=False, dtype="float32")
-            return x, y, "the MNIST training set (course_lib.data.load_mnist)"
-        except (ImportError, OSError, RuntimeError, ValueError) as error:
-            if which == "mnist":
-                raise
-            print(f"(MNIST not available: {type(error).__name__}: {str(error).splitlines()[0][:100]})")
-    rng = np.random.default_rng(0)
-    return (rng.random((N_TRAIN, 784), dtype=np.float32), rng.integers(0, 10, size=N_TRAIN),
-            "random float32 data, seed 0")
+BATCH_SIZE, KERNEL = 128, 5
 
 
 def course_epoch(model, opt, x, y, rng):
