@@ -11,24 +11,32 @@ Protocol (the test set is touched once, for the chosen recipe's report):
     2. The grid (GRID below), each recipe trained with seed 0, scored by the validation accuracy after the last
        epoch: ``CNN(channels=..., hidden=...)`` (conv 5x5 -> pool 2 -> ReLU, twice, then dense), He init,
        float32, Adam (AdamW for a weight decay) with the learning rate annealed to 0 by a cosine schedule, batch
-       128, pixels in [0, 1], no augmentation, ``course_lib.train.train``. The best validation accuracy is chosen.
-       (One seed per recipe, for time: the spread over seeds of the chosen recipe is measured in step 3.)
+       128, pixels in [0, 1], no augmentation, ``course_lib.train.train``.
+       Then every recipe within NEAR (0.1 points, 10 validation images) of the best is trained again with seeds 1
+       and 2, and the best mean validation accuracy over seeds 0-2 is chosen: one seed cannot tell apart recipes
+       closer than its own spread (a recipe's validation accuracy moves by up to 0.16 points between seeds), and
+       with one seed the choice flipped between two recipes 0.01 points apart when only the rounding of the
+       gradients changed (the CNN's switch to the batch-last layout).
     3. The chosen recipe's models, trained on the 50,000 with each seed of ``--seeds`` (the seed sets the initial
        weights and the shuffling), are each evaluated once on the 10,000 test images: mean ± sample std (ddof=1).
     Target (issue 16): >= 99.0% MEAN test accuracy over 3 seeds.
 
-Measured (2 shared cores, other jobs running; validation accuracy after the last epoch, seed 0):
-        channels (8, 16), no hidden layer, Adam lr 0.003, 10 epochs      98.58%
-        channels (16, 32), no hidden layer, Adam lr 0.003, 10 epochs     98.92%   (3.3x the conv products)
-        channels (8, 16), hidden [128], Adam lr 0.003, 10 epochs         99.00%   <- chosen
-        channels (8, 16), hidden [128], AdamW wd 0.1, lr 0.003, 10 ep.   98.99%
-        channels (8, 16), hidden [128], Adam lr 0.003, 15 epochs         98.94%
-    The last three differ by less than one seed's spread (see step 3): the dense hidden layer is what helped.
-    Every run fits the training set almost perfectly (training loss 0.0005-0.007): more capacity or epochs
-    do not help without regularization that generalizes better (augmentation by shifts would be the next step).
-Measured test accuracy of the chosen recipe (step 3; seeds 0, 1, 2 run as three processes at once, load average
-13.5 on the 2 cores, about 42 s per epoch each; alone on an idle machine an epoch takes a few seconds):
-    seed 0: 99.05%, seed 1: 99.20%, seed 2: 99.19%; mean 99.15% ± 0.08% (sample std): meets the target.
+Measured (quiet 2-core machine, one BLAS thread, 19 min in all; validation accuracy after the last epoch):
+                                                                       seed 0    seeds 0, 1, 2
+        channels (8, 16), no hidden layer, Adam lr 0.003, 10 epochs      98.57%
+        channels (16, 32), no hidden layer, Adam lr 0.003, 10 epochs     98.89%   98.95% ± 0.05%  (3.3x the products)
+        channels (8, 16), hidden [128], Adam lr 0.003, 10 epochs         98.97%   98.92% ± 0.06%
+        channels (8, 16), hidden [128], AdamW wd 0.1, lr 0.003, 10 ep.   98.98%   98.97% ± 0.02%  <- chosen
+        channels (8, 16), hidden [128], Adam lr 0.003, 15 epochs         98.97%   98.92% ± 0.09%
+    The last four are within 0.05 points of each other on the mean of 3 seeds (5 validation images), less than
+    their spreads: what the grid shows is that the small network without a hidden layer is behind (98.57%), not
+    which of the others is best. (An earlier version of this benchmark, with one seed per recipe, had chosen Adam
+    without weight decay at 99.00% against 98.99%; the same runs with the CNN in its batch-last layout, which only
+    changes the rounding of the gradients, gave 98.97% against 98.98%.) The chosen recipe fits the training set
+    almost perfectly (final training loss 0.008-0.009): more capacity or epochs do not help without regularization
+    that generalizes better (augmentation by shifts would be the next step).
+Measured test accuracy of the chosen recipe (step 3; 42-44 s of training per seed, 4.2-4.4 s per epoch):
+    seed 0: 99.10%, seed 1: 99.34%, seed 2: 99.26%; mean 99.23% ± 0.12% (sample std): meets the target.
 MNIST comes from ``course_lib.data.load_mnist`` (``COURSE_DATA_DIR``, else the course's shared copy next to the
 repository, else the cache/download).
 """
@@ -70,7 +78,9 @@ GRID = [  # Adam (AdamW when weight_decay > 0) with cosine annealing to 0
     {"channels": (8, 16), "hidden": (128,), "lr": 0.003, "weight_decay": 0.1, "epochs": 10},
     {"channels": (8, 16), "hidden": (128,), "lr": 0.003, "weight_decay": 0.0, "epochs": 15},
 ]
-CHOSEN = GRID[2]  # the grid's winner on validation (see the docstring)
+CHOSEN = GRID[3]  # the winner on validation (see the docstring)
+NEAR = 0.001  # recipes this close to the best seed-0 validation accuracy get two more seeds
+MORE_SEEDS = (1, 2)
 
 
 def run(seed, recipe, x_train, y_train, x_val=None, y_val=None):
@@ -119,7 +129,16 @@ def main():
             curve = " ".join(f"{a:.4f}" for a in history.val_accuracy)
             print(f"  {describe(candidate)}: validation {history.val_accuracy[-1]:.2%}  ({seconds:.0f} s; "
                   f"per epoch: {curve})")
-        recipe = GRID[int(np.argmax(scores))]
+        near = [i for i, score in enumerate(scores) if score >= max(scores) - NEAR]
+        print(f"\n   the recipes within {NEAR:.1%} of the best, with seeds 1 and 2 too (validation):")
+        means = {}
+        for i in near:
+            accuracies = [scores[i]] + [run(seed, GRID[i], x_train, y_train, x_val, y_val)[1].val_accuracy[-1]
+                                        for seed in MORE_SEEDS]
+            means[i] = float(np.mean(accuracies))
+            print(f"  {describe(GRID[i])}: {' '.join(f'{a:.2%}' for a in accuracies)}, mean {means[i]:.2%} "
+                  f"± {np.std(accuracies, ddof=1):.2%}")
+        recipe = GRID[max(means, key=means.get)]
         print(f"  chosen: {describe(recipe)}" + ("" if recipe == CHOSEN else "   (differs from CHOSEN: update it)"))
 
     print(f"\n2. the chosen recipe ({describe(recipe)}), trained on the {len(y_train)} images, tested once:")

@@ -201,3 +201,42 @@ def test_without_filters_bad_input():
         model.without_filters(0, [0, 1])
     with pytest.raises(ValueError, match=r"layer must be an int in \[0, 1\]"):
         model.without_filters(2, [0])
+
+
+def test_the_batch_last_layout_computes_the_nchw_network():
+    """The CNN works in CHWN inside; its logits, features and gradients are those of the same network written in
+    PyTorch's NCHW with course_lib.conv's default layout (float64, so that only rounding can differ)."""
+    from course_lib.conv import conv2d, conv2d_backward, max_pool2d, max_pool2d_backward
+
+    rng = np.random.default_rng(5)
+    model = CNN(channels=(3, 4), kernel_size=3, hidden=(6,), input_shape=(2, 12, 10), rng=3, dtype="float64")
+    for b in model.biases:
+        b[:] = rng.normal(0, 0.1, b.shape)
+    x = rng.standard_normal((5, 2, 12, 10))
+    y = np.array([1, 4, 7, 0, 2])
+    (W1, b1, W2, b2, W3, b3, W4, b4) = model.params
+    z1 = conv2d(x, W1, b1)
+    p1, i1 = max_pool2d(z1, 2, return_indices=True)
+    a1 = np.maximum(p1, 0)
+    z2 = conv2d(a1, W2, b2)
+    p2, i2 = max_pool2d(z2, 2, return_indices=True)
+    a2 = np.maximum(p2, 0)
+    f = a2.reshape(5, -1)  # NCHW flattening: (c, h, w)
+    h = np.maximum(f @ W3 + b3, 0)
+    logits = h @ W4 + b4
+    np.testing.assert_allclose(model.forward(x), logits, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(model.features(x), a2, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(model.features(x, 1), a1, rtol=1e-12, atol=1e-12)
+    assert model.features(x).flags.c_contiguous
+
+    _, dlogits = softmax_cross_entropy(logits, y)
+    dh = (dlogits @ W4.T) * (h > 0)
+    df = dh @ W3.T
+    dz2 = max_pool2d_backward(df.reshape(a2.shape) * (p2 > 0), z2, 2, indices=i2)
+    da1, dW2, db2 = conv2d_backward(dz2, a1, W2)
+    dz1 = max_pool2d_backward(da1 * (p1 > 0), z1, 2, indices=i1)
+    _, dW1, db1 = conv2d_backward(dz1, x, W1)
+    expected = [dW1, db1, dW2, db2, f.T @ dh, dh.sum(0), h.T @ dlogits, dlogits.sum(0)]
+    model.forward(x)
+    for i, (g, e) in enumerate(zip(model.backward(dlogits), expected)):
+        np.testing.assert_allclose(g, e, rtol=1e-10, atol=1e-12, err_msg=f"params[{i}]")

@@ -305,3 +305,97 @@ def test_conv2d_backward_rejects_columns_of_another_input():
     dy = np.zeros((2, 4, 6, 6))
     with pytest.raises(ValueError, match=r"cols must be im2col\(x, ...\) of shape \(27, 72\), got \(27, 36\)"):
         conv.conv2d_backward(dy, x, W, cols=conv.im2col(x[:1], 3))
+
+
+# --------------------------------------------------------------------------------------------------
+# layout="CHWN": the same numbers with the batch last, (C, H, W, N), against the same loops
+# --------------------------------------------------------------------------------------------------
+
+
+def batch_last(a):
+    """(N, C, H, W) -> (C, H, W, N), a contiguous copy, as a caller of the CHWN layout makes it."""
+    return np.ascontiguousarray(a.transpose(1, 2, 3, 0))
+
+
+@pytest.mark.parametrize("x_shape, W_shape, stride, padding", CONV_CASES)
+def test_chwn_conv2d_and_backward_match_the_loop_and_central_differences(x_shape, W_shape, stride, padding):
+    rng = np.random.default_rng(8)
+    x, W, b = rng.standard_normal(x_shape), rng.standard_normal(W_shape), rng.standard_normal(W_shape[0])
+    xl = batch_last(x)
+    y, cols = conv.conv2d(xl, W, b, stride, padding, return_cols=True, layout="CHWN")
+    np.testing.assert_allclose(y, batch_last(loop_conv2d(x, W, b, stride, padding)), rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(cols, conv.im2col(xl, W_shape[2:], stride, padding, layout="CHWN"))
+    dy = rng.standard_normal(y.shape)
+
+    def loss():
+        return np.sum(conv.conv2d(xl, W, b, stride, padding, layout="CHWN") * dy)
+
+    dx, dW, db = conv.conv2d_backward(dy, xl, W, stride, padding, cols=cols, layout="CHWN")
+    assert dx.shape == xl.shape
+    assert relative_error(dx, numerical_gradient(loss, xl)) < 1e-7
+    assert relative_error(dW, numerical_gradient(loss, W)) < 1e-7
+    assert relative_error(db, numerical_gradient(loss, b)) < 1e-7
+    # the same gradients as the NCHW layout
+    dx_nchw, dW_nchw, db_nchw = conv.conv2d_backward(dy.transpose(3, 0, 1, 2), x, W, stride, padding)
+    np.testing.assert_allclose(dx, batch_last(dx_nchw), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dW, dW_nchw, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(db, db_nchw, rtol=1e-12, atol=1e-12)
+    assert conv.conv2d_backward(dy, xl, W, stride, padding, input_grad=False, layout="CHWN")[0] is None
+
+
+def test_chwn_im2col_columns_are_the_receptive_fields_in_order_i_j_n():
+    x = np.arange(2 * 2 * 4 * 5, dtype=float).reshape(2, 2, 4, 5)
+    cols = conv.im2col(batch_last(x), (2, 3), stride=(2, 1), layout="CHWN")  # H_out = 2, W_out = 3, N = 2
+    assert cols.shape == (2 * 2 * 3, 2 * 3 * 2)
+    n, i, j = 1, 1, 2  # column i*6 + j*2 + n holds xp[n, :, 2i:2i+2, j:j+3] flattened (c, u, v)
+    np.testing.assert_array_equal(cols[:, i * 6 + j * 2 + n], x[n, :, 2:4, 2:5].ravel())
+
+
+def test_chwn_im2col_and_col2im_are_adjoint():
+    rng = np.random.default_rng(9)
+    for x_shape, k, s, p in [((3, 7, 6, 2), (3, 2), 2, 1), ((2, 5, 5, 1), (3, 3), 1, 0), ((1, 9, 8, 2), (4, 4), 3, 2)]:
+        x = rng.standard_normal(x_shape)
+        cols = conv.im2col(x, k, s, p, layout="CHWN")
+        c = rng.standard_normal(cols.shape)
+        dx = conv.col2im(c, x_shape, k, s, p, layout="CHWN")
+        assert dx.shape == x_shape
+        assert np.sum(cols * c) == pytest.approx(np.sum(x * dx), rel=1e-12)
+
+
+@pytest.mark.parametrize("shape, kernel, stride", POOL_CASES)
+def test_chwn_max_pool2d_and_backward_match_the_loop(shape, kernel, stride):
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal(shape)
+    x[..., :2, :] = 0.5  # tied windows too
+    y, indices = conv.max_pool2d(batch_last(x), kernel, stride, return_indices=True, layout="CHWN")
+    np.testing.assert_array_equal(y, batch_last(loop_max_pool2d(x, kernel, stride)[0]))
+    np.testing.assert_array_equal(indices, batch_last(conv.max_pool2d(x, kernel, stride, return_indices=True)[1]))
+    dy = rng.standard_normal(y.shape)
+    dx = conv.max_pool2d_backward(dy, batch_last(x), kernel, stride, indices=indices, layout="CHWN")
+    expected = loop_max_pool2d_backward(dy.transpose(3, 0, 1, 2), x, kernel, stride)
+    np.testing.assert_allclose(dx, batch_last(expected), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize(
+    "call, error, match",
+    [
+        (lambda: conv.conv2d(X, W3, layout="NHWC"), ValueError, r"layout must be 'NCHW' .* or 'CHWN'"),
+        (lambda: conv.max_pool2d(X, 2, layout="nchw"), ValueError, "layout must be"),
+        (lambda: conv.im2col(X, 3, layout=None), ValueError, "layout must be"),
+        (lambda: conv.conv2d(np.zeros((3, 8, 8, 2)), np.zeros((4, 2, 3, 3)), layout="CHWN"), ValueError,
+         "x has 3 channels but W expects 2"),
+        (lambda: conv.conv2d(np.zeros((3, 8, 8)), W3, layout="CHWN"), ValueError,
+         r"x must be 4-D, \(C_in, H, W, N\)"),
+        (lambda: conv.conv2d_backward(np.zeros((2, 4, 6, 6)), np.zeros((3, 8, 8, 2)), W3, layout="CHWN"),
+         ValueError, r"dy must have the output's shape \(C_out, H_out, W_out, N\) = \(4, 6, 6, 2\)"),
+        (lambda: conv.col2im(np.zeros((27, 72)), (3, 8, 8, 3), 3, layout="CHWN"), ValueError,
+         r"cols must have shape .* = \(27, 108\)"),
+        (lambda: conv.max_pool2d(np.zeros((3, 8, 4, 2)), 5, layout="CHWN"), ValueError,
+         r"kernel \(5x5\) is larger than the input \(8x4\)"),
+        (lambda: conv.max_pool2d_backward(np.full((1, 1, 1, 1), np.inf), np.zeros((1, 1, 2, 2)), 2), ValueError,
+         "dy contains nan or inf"),
+    ],
+)
+def test_bad_layout_and_chwn_input(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
