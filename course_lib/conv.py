@@ -245,7 +245,8 @@ def conv2d_backward(dy, x, W, stride=1, padding=0, *, cols=None, input_grad=True
         dW = (dY @ cols.T).reshape(W.shape)      db = dY.sum over batch and positions
         dcols = W_rows.T @ dY                    dx = col2im(dcols)
 
-    ``cols``: the columns ``conv2d(..., return_cols=True)`` returned (made again from ``x`` when None).
+    ``cols``: the columns ``conv2d(..., return_cols=True)`` returned (made again from ``x`` when None), in the same
+    layout (the other layout's columns have the same shape but another order, which would give a wrong dW).
     ``input_grad=False`` skips dx (returned as None): a network's first layer needs no gradient for its input.
     ``layout``: as ``conv2d``'s; ``dy`` and ``dx`` are in the same layout as ``x``.
     """
@@ -291,8 +292,9 @@ def _check_pool(x, kernel_size, stride, layout):
 
 
 def _window_slices(x, kernel, stride, layout):
-    """The kH*kW strided views ``x[:, :, u::sH, v::sW]`` (cut to H_out x W_out), one per offset (u, v) of a window,
-    in row-major order: slice number ``u*kW + v`` holds, for every output, the entry (u, v) of its window."""
+    """The kH*kW strided views ``x[:, :, u::sH, v::sW]`` (``x[:, u::sH, v::sW]`` in CHWN; cut to H_out x W_out), one
+    per offset (u, v) of a window, in row-major order: slice number ``u*kW + v`` holds, for every output, the entry
+    (u, v) of its window."""
     (kH, kW), (sH, sW) = kernel, stride
     H, Wd = _nchw(x.shape, layout)[2:]
     H_out, W_out = conv_output_size(H, kH, sH), conv_output_size(Wd, kW, sW)
@@ -313,7 +315,8 @@ def max_pool2d(x, kernel_size, stride=None, *, return_indices=False, layout="NCH
 
     Ties: the *first* maximum in row-major order of the window wins, as in PyTorch, whose CPU kernel scans the
     window row by row and replaces the running maximum only when ``val > maxval`` (strictly greater;
-    aten/src/ATen/native/cpu/MaxPoolKernel.cpp). ``np.argmax`` returns the first maximum too.
+    aten/src/ATen/native/cpu/MaxPoolKernel.cpp). ``np.argmax`` returns the first maximum too. A window that holds
+    nan has the maximum nan and the index of its last nan, as there (``|| isnan(val)``).
 
     ``layout="CHWN"``: ``x`` is (C, H, W, N) and ``y`` (C, H_out, W_out, N), the batch last.
     """
@@ -331,6 +334,9 @@ def max_pool2d(x, kernel_size, stride=None, *, return_indices=False, layout="NCH
         first = (entry == y) & unclaimed
         unclaimed &= ~first
         indices += offset(k) * first  # arithmetic, not a masked assignment: several times faster in numpy
+    if np.isnan(y).any():  # a window holding nan: its maximum is nan, and PyTorch (val > maxval || isnan(val)) points
+        for k, entry in enumerate(slices):  # at the window's last nan
+            indices[np.isnan(entry)] = k
     return y, indices
 
 

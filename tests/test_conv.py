@@ -399,3 +399,16 @@ def test_chwn_max_pool2d_and_backward_match_the_loop(shape, kernel, stride):
 def test_bad_layout_and_chwn_input(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+@pytest.mark.parametrize("layout", ["NCHW", "CHWN"])
+def test_a_window_holding_nan_points_at_its_last_nan_as_pytorch(layout):
+    """PyTorch's CPU kernel replaces the running maximum when ``val > maxval || isnan(val)``: the maximum of a window
+    with nan is nan, at the position of the window's last nan; windows without nan are unaffected."""
+    x = np.array([[[[1.0, np.nan, 0.5, 2.0], [np.nan, 2.0, 3.0, 1.0]]]])  # window 0: nans at offsets 1 and 2
+    if layout == "CHWN":
+        x = batch_last(x)
+    y, indices = conv.max_pool2d(x, 2, return_indices=True, layout=layout)
+    flat_y, flat_i = y.ravel(), indices.ravel()
+    assert np.isnan(flat_y[0]) and flat_y[1] == 3.0
+    assert flat_i.tolist() == [2, 2]
