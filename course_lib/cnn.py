@@ -18,8 +18,8 @@ numbers. The gradients are the same too (wherever the window's maximum is not ex
 
 Layout: the conv blocks work on activations with the batch last, ``(C, H, W, N)`` (``course_lib.conv``'s
 ``layout="CHWN"``, cuda-convnet's), which makes numpy's copies in im2col, col2im and pooling run along rows of
-128 images instead of rows of 8-24 pixels (a process that loads MNIST and trains one epoch takes about two
-thirds of the time it takes in NCHW: ``course_lib.conv``'s docstring).
+128 images instead of rows of 8-24 pixels (a process that loads MNIST and trains one epoch takes about 0.7 of
+the time it takes in NCHW: ``course_lib.conv``'s docstring).
 ``forward`` takes and ``features`` returns PyTorch's (N, C, H, W), and the flattened features
 keep its (c, h, w) order, so the weights and every output are those of the same network in NCHW (up to rounding).
 
