@@ -32,8 +32,8 @@ numpy's elementwise loops run fastest along long contiguous rows, and in NCHW th
 im2col, col2im and pooling make is one image row (8-24 numbers for MNIST), in CHWN it is the whole batch (128).
 ``course_lib.cnn`` trains in CHWN: a process that loads MNIST and trains one epoch of chapter 10's network took
 about 0.7 of the time it took in NCHW (0.67 and 0.71: two measurements on the course's 2-core machine, each the
-median of 5 pairs); the matrix products are the same in both, the copies around them are faster. Weights keep PyTorch's ``(C_out, C_in, kH, kW)``
-in both.
+median of 5 pairs); the matrix products are the same in both, the copies around them are faster. Weights keep
+PyTorch's ``(C_out, C_in, kH, kW)`` in both.
 
 Max pooling takes the largest value of each ``kernel_size`` window (no padding, ``stride`` defaults to the
 kernel size, as ``torch.nn.functional.max_pool2d``); its gradient goes to the position of that maximum.
